@@ -1,0 +1,69 @@
+"""Benchmark problems: synthetic functions with known optima (and, later, real models on bundled datasets)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bohpo.problems.base import Problem, SyntheticProblem
+from bohpo.problems.synthetic import (
+    Ackley,
+    Branin,
+    Hartmann3,
+    Hartmann6,
+    Levy,
+    Michalewicz,
+    Rosenbrock,
+    SixHumpCamel,
+    StyblinskiTang,
+)
+
+__all__ = [
+    "Ackley",
+    "Branin",
+    "Hartmann3",
+    "Hartmann6",
+    "Levy",
+    "Michalewicz",
+    "Problem",
+    "Rosenbrock",
+    "SixHumpCamel",
+    "StyblinskiTang",
+    "SyntheticProblem",
+    "make_problem",
+    "problem_names",
+]
+
+_FIXED: dict[str, Callable[[], Problem]] = {
+    "branin": Branin,
+    "hartmann3": Hartmann3,
+    "hartmann6": Hartmann6,
+    "six-hump-camel": SixHumpCamel,
+}
+_FREE_DIM: dict[str, Callable[[int], Problem]] = {
+    "ackley": Ackley,
+    "levy": Levy,
+    "michalewicz": Michalewicz,
+    "rosenbrock": Rosenbrock,
+    "styblinski-tang": StyblinskiTang,
+}
+
+
+def problem_names() -> list[str]:
+    """Registered problem names, sorted."""
+    return sorted({*_FIXED, *_FREE_DIM})
+
+
+def make_problem(name: str, *, dim: int | None = None) -> Problem:
+    """Build a problem by name; ``dim`` only for those whose dimension is free (default 2).
+
+    Example:
+        >>> make_problem("ackley", dim=5)
+        Ackley(dim=5, optimum=0.0)
+    """
+    if name in _FIXED:
+        if dim is not None:
+            raise ValueError(f"problem {name!r} has a fixed dimension; dim must be None, got {dim!r}")
+        return _FIXED[name]()
+    if name in _FREE_DIM:
+        return _FREE_DIM[name](2 if dim is None else dim)
+    raise ValueError(f"unknown problem {name!r}; known: {', '.join(problem_names())}")

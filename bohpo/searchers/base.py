@@ -1,0 +1,320 @@
+"""The ``Searcher`` interface every optimizer implements: ask, tell, history, best, resume from JSON.
+
+A subclass implements one method, :meth:`Searcher._propose`, which returns configurations; the base class turns them
+into trials, keeps pending trials apart (a configuration that is pending is not proposed again), records what it is
+told, and saves and restores its whole history as JSON.
+
+Randomness: the searcher reduces ``seed`` to one integer (``self.seed``) and hands ``_propose`` a fresh
+``torch.Generator`` for each call of ``ask``, derived from ``(seed, number of earlier asks)`` only. A searcher rebuilt
+from its JSON therefore asks exactly what the original would have asked next.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Mapping
+from typing import Any, Literal, overload
+
+import torch
+
+from bohpo._checks import check_count, finite_float, scalar
+from bohpo.errors import TrialFailedWarning
+from bohpo.seeding import SeedLike, seed_entropy, torch_generator
+from bohpo.space import Config, Space
+from bohpo.trial import Trial, TrialStatus
+
+__all__ = ["Direction", "Searcher"]
+
+Direction = Literal["minimize", "maximize"]
+
+_HISTORY_FORMAT = "bohpo.history"
+_HISTORY_VERSION = 1
+_ASK_STREAM = 0  # seeding key of the generator handed to _propose: (_ASK_STREAM, ask_index)
+_MAX_REDRAWS = 100  # draws per slot before a configuration that is already pending is accepted with a warning
+
+
+class Searcher:
+    """Base class of every searcher (random, grid, Bayesian, multi-fidelity).
+
+    Args:
+        space: The search space.
+        seed: Int, ``SeedSequence``, numpy/torch generator, or ``None`` (fresh entropy, kept in ``self.seed``).
+        direction: ``"minimize"`` (default) or ``"maximize"`` the told values.
+
+    Attributes:
+        space: The search space.
+        seed: The integer all randomness of this searcher derives from.
+        direction: ``"minimize"`` or ``"maximize"``.
+    """
+
+    def __init__(self, space: Space, *, seed: SeedLike = None, direction: Direction = "minimize") -> None:
+        if not isinstance(space, Space):
+            raise TypeError(f"space must be a bohpo Space, got {type(space).__name__}")
+        if direction not in ("minimize", "maximize"):
+            raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        self.space = space
+        self.direction: Direction = direction
+        self.seed = seed_entropy(seed)
+        self._trials: dict[int, Trial] = {}  # every trial, by id
+        self._pending: dict[int, Trial] = {}
+        self._history: list[Trial] = []  # told trials, in the order they were told
+        self._n_asks = 0
+
+    # -- what subclasses implement ------------------------------------------------------------------------------
+    def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
+        """Return ``n`` valid configurations to evaluate next.
+
+        Called once per ``ask`` (and again, one configuration at a time, to replace a proposal that is already
+        pending). Raise :class:`~bohpo.errors.SearchExhausted` when nothing is left, before changing any state.
+        """
+        raise NotImplementedError
+
+    def _on_tell(self, trial: Trial) -> None:
+        """Called after ``trial`` (complete or failed) joined the history; for searchers that keep extra state."""
+
+    def _state(self) -> dict[str, Any]:
+        """Extra JSON-safe state to save with the history (a position in a sequence, for instance)."""
+        return {}
+
+    def _load_state(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`_state` saved; called after the trials are restored. Validate before changing."""
+
+    # -- reading ------------------------------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[Trial]:
+        """Every trial, pending or told, in id order."""
+        return list(self._trials.values())
+
+    @property
+    def history(self) -> list[Trial]:
+        """Told trials (complete and failed), in the order they were told."""
+        return list(self._history)
+
+    @property
+    def pending(self) -> list[Trial]:
+        """Trials asked and not yet told."""
+        return list(self._pending.values())
+
+    @property
+    def completed(self) -> list[Trial]:
+        """Trials told with a finite value, in the order they were told."""
+        return [t for t in self._history if t.status is TrialStatus.COMPLETE]
+
+    @property
+    def best(self) -> Trial | None:
+        """The complete trial with the best value (the first such, on ties), or ``None`` before any."""
+        completed = self.completed
+        if not completed:
+            return None
+        pick = min if self.direction == "minimize" else max
+        return pick(completed, key=lambda t: t.value)  # type: ignore[arg-type, return-value]
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(n_trials={len(self._trials)}, n_pending={len(self._pending)}, "
+            f"direction={self.direction!r}, seed={self.seed})"
+        )
+
+    # -- ask ----------------------------------------------------------------------------------------------------
+    @overload
+    def ask(self, n: None = None) -> Trial: ...
+
+    @overload
+    def ask(self, n: int) -> list[Trial]: ...
+
+    def ask(self, n: int | None = None) -> Trial | list[Trial]:
+        """Propose the next trial, or a list of ``n`` distinct trials.
+
+        Pending trials are taken into account: a configuration that is pending is not proposed again (unless the
+        space has no other left, which warns).
+
+        Raises:
+            SearchExhausted: the searcher has nothing left to propose (nothing changes).
+        """
+        count = 1 if n is None else check_count(n, "n", minimum=1)
+        generator = torch_generator(self.seed, _ASK_STREAM, self._n_asks)
+        proposals = self._propose_distinct(count, generator)
+        self._n_asks += 1
+        now = time.time()
+        trials = [self._add_trial(params, budget=None, started_at=now) for params in proposals]
+        for trial in trials:
+            self._pending[trial.id] = trial
+        return trials[0] if n is None else trials
+
+    def _propose_distinct(self, count: int, generator: torch.Generator) -> list[Config]:
+        taken = {self.space.key(t.params) for t in self._pending.values()}
+        out = []
+        for params in self._propose(count, generator):
+            key = self.space.key(params)
+            for _ in range(_MAX_REDRAWS):
+                if key not in taken:
+                    break
+                params = self._propose(1, generator)[0]
+                key = self.space.key(params)
+            else:
+                warnings.warn(
+                    f"{type(self).__name__} found no configuration that is not already pending in {_MAX_REDRAWS} "
+                    f"draws (the space may have fewer configurations than trials pending); proposing {params!r} again",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            taken.add(key)
+            out.append(params)
+        return out
+
+    def _add_trial(self, params: Config, *, budget: float | None, started_at: float) -> Trial:
+        trial = Trial(id=len(self._trials), params=params, budget=budget, started_at=started_at)
+        self._trials[trial.id] = trial
+        return trial
+
+    # -- tell ---------------------------------------------------------------------------------------------------
+    def tell(
+        self,
+        trial: Trial | Mapping[str, Any],
+        value: Any = None,
+        *,
+        failed: bool = False,
+        budget: float | None = None,
+    ) -> Trial:
+        """Report the value of a trial, or of a configuration that was never asked.
+
+        Args:
+            trial: A pending trial of this searcher (the object ``ask`` returned, or an equal copy, say from another
+                process), or a configuration ``{name: value}`` evaluated elsewhere, which joins the history.
+            value: The objective, in this searcher's direction. Anything that is not a finite number marks the trial
+                failed, with a warning.
+            failed: Mark the trial failed whatever ``value`` is.
+            budget: The budget a configuration was evaluated at; only with a configuration (a trial has its own).
+
+        Returns:
+            The recorded trial, now complete or failed.
+
+        Raises:
+            ValueError: the trial was not asked by this searcher, or was told already; a bad configuration or
+                budget. Nothing changes.
+            TypeError: ``trial`` is neither a ``Trial`` nor a mapping.
+        """
+        if isinstance(trial, Trial):
+            if budget is not None:
+                raise ValueError("budget can only be given with a configuration; a Trial carries its own budget")
+            record: Trial | None = self._pending_record(trial)
+        elif isinstance(trial, Mapping):
+            params = self.space.validate(trial)
+            budget = _check_budget(budget)
+            record = None
+        else:
+            raise TypeError(f"tell takes a Trial or a configuration mapping, got {type(trial).__name__}")
+        number = None if failed else finite_float(value)
+
+        now = time.time()
+        if record is None:
+            record = self._add_trial(params, budget=budget, started_at=now)
+        else:
+            del self._pending[record.id]
+        record.finished_at = now
+        record.value = number
+        if number is None:
+            record.status = TrialStatus.FAILED
+            why = "it was told as failed" if failed else f"its value {scalar(value)!r} is not a finite number"
+            warnings.warn(
+                f"trial {record.id} failed: {why}; it stays in the history as failed and the study goes on",
+                TrialFailedWarning,
+                stacklevel=2,
+            )
+        else:
+            record.status = TrialStatus.COMPLETE
+        self._history.append(record)
+        self._on_tell(record)
+        return record
+
+    def _pending_record(self, trial: Trial) -> Trial:
+        stored = self._trials.get(trial.id)
+        if stored is None or (stored is not trial and not self._same_trial(stored, trial)):
+            raise ValueError(f"trial {trial.id} was not asked by this {type(self).__name__}")
+        if stored.status is not TrialStatus.PENDING:
+            raise ValueError(f"trial {trial.id} was already told (status {stored.status.value!r})")
+        return stored
+
+    def _same_trial(self, a: Trial, b: Trial) -> bool:
+        try:
+            return a.budget == b.budget and self.space.key(a.params) == self.space.key(b.params)
+        except (KeyError, TypeError, ValueError):
+            return False
+
+    # -- save / resume ------------------------------------------------------------------------------------------
+    def to_json(self) -> str:
+        """The whole history (trials, pending ones included, the seed, counters) as a JSON string."""
+        data = {
+            "format": _HISTORY_FORMAT,
+            "version": _HISTORY_VERSION,
+            "searcher": type(self).__name__,
+            "space": repr(self.space),
+            "direction": self.direction,
+            "seed": self.seed,
+            "n_asks": self._n_asks,
+            "state": self._state(),
+            "trials": [{**t.to_dict(), "params": self.space.config_to_json(t.params)} for t in self._trials.values()],
+            "told": [t.id for t in self._history],
+        }
+        return json.dumps(data, allow_nan=False)
+
+    def load_history(self, data: str | Mapping[str, Any]) -> Searcher:
+        """Continue from a history saved by :meth:`to_json`: the next asks equal those of the original searcher.
+
+        Call it on a fresh searcher built like the original (same class, space, direction and settings); the seed
+        is taken from the history. Pending trials stay pending and can still be told.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            RuntimeError: this searcher already has trials.
+            ValueError: the history is malformed or was saved by another kind of searcher, space or direction.
+        """
+        if self._trials or self._n_asks:
+            raise RuntimeError(f"load_history needs a fresh searcher; this one has {len(self._trials)} trials")
+        saved = json.loads(data) if isinstance(data, str) else dict(data)
+        if saved.get("format") != _HISTORY_FORMAT or saved.get("version") != _HISTORY_VERSION:
+            raise ValueError(f"not a bohpo history of version {_HISTORY_VERSION}: format={saved.get('format')!r}")
+        expected = {"searcher": type(self).__name__, "space": repr(self.space), "direction": self.direction}
+        for field, mine in expected.items():
+            if saved.get(field) != mine:
+                raise ValueError(f"the history was saved with {field} {saved.get(field)!r}, this searcher has {mine!r}")
+        trials, history = self._parse_trials(saved.get("trials", []), saved.get("told", []))
+        n_asks = check_count(saved.get("n_asks"), "n_asks")
+        seed = check_count(saved.get("seed"), "seed")
+
+        previous = (self.seed, self._trials, self._pending, self._history, self._n_asks)
+        self.seed, self._trials, self._history, self._n_asks = seed, trials, history, n_asks
+        self._pending = {t.id: t for t in trials.values() if t.status is TrialStatus.PENDING}
+        try:
+            self._load_state(saved.get("state", {}))
+        except Exception:
+            self.seed, self._trials, self._pending, self._history, self._n_asks = previous
+            raise
+        return self
+
+    def _parse_trials(self, rows: list[Any], told: list[Any]) -> tuple[dict[int, Trial], list[Trial]]:
+        trials: dict[int, Trial] = {}
+        for position, row in enumerate(rows):
+            trial = Trial.from_dict({**row, "params": self.space.config_from_json(row["params"])})
+            if trial.id != position:
+                raise ValueError(f"history trials must be numbered 0, 1, ... in order; found {trial.id} at {position}")
+            if trial.status is TrialStatus.COMPLETE and finite_float(trial.value) is None:
+                raise ValueError(f"history trial {trial.id} is complete but its value {trial.value!r} is not finite")
+            trials[trial.id] = trial
+        finished = {t.id for t in trials.values() if t.is_finished}
+        if sorted(told) != sorted(finished) or len(set(told)) != len(told):
+            raise ValueError("the history's told list does not match its finished trials")
+        return trials, [trials[i] for i in told]
+
+
+def _check_budget(budget: Any) -> float | None:
+    if budget is None:
+        return None
+    number = finite_float(budget)
+    if number is None or number <= 0:
+        raise ValueError(f"budget must be a positive finite number or None, got {budget!r}")
+    return number

@@ -1,0 +1,486 @@
+"""Search spaces: named parameters, their encoding into the unit cube, sampling and grids.
+
+Glossary:
+    d   number of named parameters.
+    D   encoded dimension: one column per numeric parameter, one per choice of a categorical (one-hot).
+    n   number of configurations.
+    U   (n, d) "unit" numbers, one column per parameter, each mapped to a value by inverse-CDF sampling
+        (uniform or log-uniform for numeric parameters, uniform over choices for categoricals).
+    X   (n, D) encoded points in the unit cube.
+
+Numeric parameters are encoded through a transform ``t`` (identity, or ``log`` when ``log=True``) scaled to [0, 1].
+An ``Int`` owns the cell ``[v - 0.5, v + 0.5]`` around each value, so the cube is split into equal cells (equal in
+log space for ``log=True``) and a uniform point of the cube decodes to a uniform (or log-uniform) integer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.quasirandom import SobolEngine
+
+from bohpo._checks import check_count, is_bool, is_int, is_real, scalar
+
+__all__ = ["Categorical", "Float", "Int", "Parameter", "Space"]
+
+Config = dict[str, Any]
+
+
+def _evenly_spaced(lo: float, hi: float, n: int) -> Tensor:
+    """(n,) float64 points from ``lo`` to ``hi``; the midpoint when ``n == 1``."""
+    if n == 1:
+        return torch.tensor([(lo + hi) / 2], dtype=torch.float64)
+    return torch.linspace(lo, hi, n, dtype=torch.float64)
+
+
+class _Numeric:
+    """Shared transform logic of ``Float`` and ``Int``: values <-> unit interval through ``t``."""
+
+    low: float
+    high: float
+    log: bool
+
+    def _t(self, value: float) -> float:
+        return math.log(value) if self.log else float(value)
+
+    def _t_bounds(self) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def _check_bounds(self, kind: str) -> None:
+        if not self.low < self.high:
+            raise ValueError(f"{kind}: low must be less than high, got low={self.low!r}, high={self.high!r}")
+        if self.log and self.low <= 0:
+            raise ValueError(f"{kind}: log=True needs low > 0, got low={self.low!r}")
+        if not math.isfinite(self.high - self.low):
+            raise ValueError(f"{kind}: the range high - low must be finite, got low={self.low!r}, high={self.high!r}")
+
+    def _encode_column(self, values: Tensor) -> Tensor:
+        """(n,) float64 values -> (n,) positions in [0, 1]."""
+        lo, hi = self._t_bounds()
+        t = values.log() if self.log else values
+        return ((t - lo) / (hi - lo)).clamp(0.0, 1.0)
+
+    def _untransform(self, u: Tensor) -> Tensor:
+        """(n,) float64 positions, clamped to [0, 1] -> (n,) values in the original scale (not yet snapped)."""
+        lo, hi = self._t_bounds()
+        t = lo + u.clamp(0.0, 1.0) * (hi - lo)
+        return t.exp() if self.log else t
+
+
+@dataclass(frozen=True)
+class Float(_Numeric):
+    """A real parameter on ``[low, high]``, linear or logarithmic.
+
+    Example:
+        >>> Float(1e-4, 1e-1, log=True)
+        Float(low=0.0001, high=0.1, log=True)
+    """
+
+    low: float
+    high: float
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        for arg in ("low", "high"):
+            value = scalar(getattr(self, arg))
+            if not is_real(value):
+                raise TypeError(f"Float: {arg} must be a real number, got {type(value).__name__} {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"Float: {arg} must be finite, got {value!r}")
+            object.__setattr__(self, arg, float(value))
+        if not isinstance(self.log, bool):
+            raise TypeError(f"Float: log must be a bool, got {self.log!r}")
+        self._check_bounds("Float")
+
+    @property
+    def width(self) -> int:
+        """Number of encoded columns."""
+        return 1
+
+    def _t_bounds(self) -> tuple[float, float]:
+        return self._t(self.low), self._t(self.high)
+
+    def _check(self, name: str, value: Any) -> float:
+        value = scalar(value)
+        if not is_real(value):
+            raise TypeError(f"parameter {name!r} = {value!r} must be a real number for {self!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"parameter {name!r} = {value!r} must be finite")
+        if not self.low <= value <= self.high:
+            raise ValueError(f"parameter {name!r} = {value!r} is outside [{self.low!r}, {self.high!r}]")
+        return float(value)
+
+    def _from_unit(self, u: Tensor) -> list[float]:
+        return self._untransform(u).clamp(self.low, self.high).tolist()
+
+    def _grid(self, n_points: int) -> list[float]:
+        # Spaced in log10 for log=True, so decades land on round numbers (1e-3, not 0.0010000000000000002).
+        lo, hi = (math.log10(self.low), math.log10(self.high)) if self.log else (self.low, self.high)
+        values = [10.0**t if self.log else t for t in _evenly_spaced(lo, hi, n_points).tolist()]
+        if n_points > 1:
+            values[0], values[-1] = self.low, self.high
+        return [min(max(v, self.low), self.high) for v in values]
+
+
+@dataclass(frozen=True)
+class Int(_Numeric):
+    """An integer parameter on ``[low, high]`` (both included), linear or logarithmic.
+
+    Example:
+        >>> Int(1, 256, log=True)
+        Int(low=1, high=256, log=True)
+    """
+
+    low: int
+    high: int
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        for arg in ("low", "high"):
+            value = scalar(getattr(self, arg))
+            if not is_int(value):
+                raise TypeError(f"Int: {arg} must be an int, got {type(value).__name__} {value!r}")
+            object.__setattr__(self, arg, int(value))
+        if not isinstance(self.log, bool):
+            raise TypeError(f"Int: log must be a bool, got {self.log!r}")
+        self._check_bounds("Int")
+
+    @property
+    def width(self) -> int:
+        """Number of encoded columns."""
+        return 1
+
+    def _t_bounds(self) -> tuple[float, float]:
+        return self._t(self.low - 0.5), self._t(self.high + 0.5)
+
+    def _check(self, name: str, value: Any) -> int:
+        value = scalar(value)
+        if not is_int(value):
+            raise TypeError(f"parameter {name!r} = {value!r} must be an int for {self!r}, got {type(value).__name__}")
+        if not self.low <= value <= self.high:
+            raise ValueError(f"parameter {name!r} = {value!r} is outside [{self.low!r}, {self.high!r}]")
+        return int(value)
+
+    def _from_unit(self, u: Tensor) -> list[int]:
+        values = self._untransform(u).round().clamp(self.low, self.high)
+        return [int(v) for v in values.tolist()]
+
+    def _grid(self, n_points: int) -> list[int]:
+        lo, hi = self._t(self.low), self._t(self.high)
+        t = _evenly_spaced(lo, hi, n_points)
+        values = (t.exp() if self.log else t).round().clamp(self.low, self.high)
+        return sorted({int(v) for v in values.tolist()})
+
+
+def _same_choice(a: Any, b: Any) -> bool:
+    """Equality for choices that keeps ``True`` apart from ``1`` and never raises."""
+    if a is b:
+        return True
+    if is_bool(a) != is_bool(b):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """An unordered choice among ``choices`` (any objects), one-hot encoded.
+
+    Example:
+        >>> Categorical(["rbf", "linear", "poly"]).width
+        3
+    """
+
+    choices: tuple[Any, ...]
+
+    def __post_init__(self) -> None:
+        choices = self.choices
+        if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
+            raise TypeError(f"Categorical: choices must be a list or tuple, got {type(choices).__name__} {choices!r}")
+        choices = tuple(choices)
+        if not choices:
+            raise ValueError("Categorical: choices must not be empty, got []")
+        for j, later in enumerate(choices):
+            for i in range(j):
+                if _same_choice(choices[i], later):
+                    raise ValueError(f"Categorical: duplicate choice {later!r} at positions {i} and {j}")
+        object.__setattr__(self, "choices", choices)
+
+    @property
+    def width(self) -> int:
+        """Number of encoded columns (one per choice)."""
+        return len(self.choices)
+
+    def index(self, value: Any) -> int | None:
+        """Position of ``value`` among the choices, or ``None`` if it is not one of them."""
+        value = scalar(value)
+        return next((i for i, c in enumerate(self.choices) if _same_choice(c, value)), None)
+
+    def _check(self, name: str, value: Any) -> Any:
+        i = self.index(value)
+        if i is None:
+            raise ValueError(f"parameter {name!r} = {value!r} is not one of {list(self.choices)!r}")
+        return self.choices[i]
+
+    def _from_unit(self, u: Tensor) -> list[Any]:
+        k = len(self.choices)
+        idx = (u.clamp(0.0, 1.0) * k).floor().clamp(0, k - 1).long()
+        return [self.choices[i] for i in idx.tolist()]
+
+    def _grid(self, n_points: int) -> list[Any]:
+        return list(self.choices)
+
+
+Parameter = Float | Int | Categorical
+_PARAMETER_TYPES = (Float, Int, Categorical)
+
+
+class Space:
+    """An ordered mapping of names to parameters, with its unit-cube encoding.
+
+    Args:
+        params: ``{name: Float | Int | Categorical}``; the order is kept and defines the encoded columns.
+
+    Example:
+        >>> space = Space({"lr": Float(1e-4, 1e-1, log=True), "layers": Int(1, 4),
+        ...                "act": Categorical(["relu", "tanh"])})
+        >>> space.dim, len(space)
+        (4, 3)
+        >>> X = space.encode([{"lr": 1e-2, "layers": 3, "act": "tanh"}])
+        >>> X.shape
+        torch.Size([1, 4])
+        >>> space.decode(X)
+        [{'lr': 0.01, 'layers': 3, 'act': 'tanh'}]
+    """
+
+    def __init__(self, params: Mapping[str, Parameter]) -> None:
+        if not isinstance(params, Mapping):
+            raise TypeError(f"Space takes a mapping of names to parameters, got {type(params).__name__}")
+        if not params:
+            raise ValueError("Space needs at least one parameter, got an empty mapping")
+        for name, param in params.items():
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"parameter names must be non-empty strings, got {name!r}")
+            if not isinstance(param, _PARAMETER_TYPES):
+                raise TypeError(
+                    f"parameter {name!r} must be a Float, Int or Categorical, got {type(param).__name__} {param!r}"
+                )
+        self._params: dict[str, Parameter] = dict(params)
+        self._columns: dict[str, slice] = {}
+        start = 0
+        for name, param in self._params.items():
+            self._columns[name] = slice(start, start + param.width)
+            start += param.width
+        self._dim = start
+
+    # -- mapping-like access ------------------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        """Parameter names, in order."""
+        return list(self._params)
+
+    @property
+    def dim(self) -> int:
+        """Encoded dimension ``D``."""
+        return self._dim
+
+    def columns(self, name: str) -> slice:
+        """The encoded columns of parameter ``name``."""
+        return self._columns[name]
+
+    def __getitem__(self, name: str) -> Parameter:
+        return self._params[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._params
+
+    def items(self) -> list[tuple[str, Parameter]]:
+        """``(name, parameter)`` pairs, in order."""
+        return list(self._params.items())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Space) and list(self._params.items()) == list(other._params.items())
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._params))
+
+    def __repr__(self) -> str:
+        return f"Space({self._params!r})"
+
+    # -- validation ---------------------------------------------------------------------------------------------
+    def validate(self, config: Mapping[str, Any]) -> Config:
+        """Check a configuration and return it with canonical Python values, in space order.
+
+        Raises:
+            TypeError: ``config`` is not a mapping, or a value has the wrong type (a float for an ``Int``).
+            ValueError: an unknown or missing name, a value out of range or not among the choices.
+        """
+        if not isinstance(config, Mapping):
+            raise TypeError(f"a configuration must be a mapping of parameter names to values, got {config!r}")
+        unknown = [k for k in config if k not in self._params]
+        if unknown:
+            raise ValueError(f"unknown parameter {unknown[0]!r} (the space has {self.names!r})")
+        missing = [k for k in self._params if k not in config]
+        if missing:
+            raise ValueError(f"missing parameter {missing[0]!r} (the space has {self.names!r})")
+        return {name: param._check(name, config[name]) for name, param in self._params.items()}
+
+    def key(self, config: Mapping[str, Any]) -> tuple[Any, ...]:
+        """A hashable identity of a valid configuration (categoricals by the index of their choice)."""
+        return tuple(
+            p.index(config[name]) if isinstance(p, Categorical) else config[name] for name, p in self._params.items()
+        )
+
+    # -- encode / decode ----------------------------------------------------------------------------------------
+    def encode(
+        self,
+        configs: Sequence[Mapping[str, Any]],
+        *,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
+    ) -> Tensor:
+        """Encode configurations into the unit cube.
+
+        Args:
+            configs: A sequence of ``n`` configurations (each is validated).
+            dtype, device: Of the result.
+
+        Returns:
+            ``X``, shape (n, D): numeric parameters scaled (in log space where ``log=True``), categoricals one-hot.
+        """
+        if isinstance(configs, Mapping) or not isinstance(configs, Sequence):
+            raise TypeError(f"encode takes a sequence of configurations, got {type(configs).__name__}; wrap one in [ ]")
+        rows = []
+        for i, config in enumerate(configs):
+            try:
+                rows.append(self.validate(config))
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"configs[{i}]: {err}") from None
+        X = torch.zeros(len(rows), self._dim, dtype=torch.float64)
+        for name, param in self._params.items():
+            cols = self._columns[name]
+            if isinstance(param, Categorical):
+                idx = torch.tensor([param.index(r[name]) for r in rows], dtype=torch.long)
+                X[torch.arange(len(rows)), cols.start + idx] = 1.0
+            else:
+                values = torch.tensor([float(r[name]) for r in rows], dtype=torch.float64)
+                X[:, cols.start] = param._encode_column(values)
+        return X.to(dtype=dtype, device=device)
+
+    def decode(self, X: Tensor) -> list[Config]:
+        """Decode points of the unit cube into configurations.
+
+        Args:
+            X: (n, D). Values outside [0, 1] are clipped; ints are snapped to the nearest value, categoricals take the
+                arg-max of their one-hot block.
+
+        Returns:
+            ``n`` configurations with Python values (``float``, ``int``, the original choice objects).
+        """
+        if not isinstance(X, Tensor):
+            raise TypeError(f"decode takes a tensor of shape (n, {self._dim}), got {type(X).__name__}")
+        if X.ndim != 2 or X.shape[-1] != self._dim:
+            raise ValueError(f"decode takes a tensor of shape (n, {self._dim}), got {tuple(X.shape)}")
+        X = X.detach().to(device="cpu", dtype=torch.float64)
+        if torch.isnan(X).any():
+            raise ValueError("decode got NaN in X")
+        columns: dict[str, list[Any]] = {}
+        for name, param in self._params.items():
+            block = X[:, self._columns[name]]
+            if isinstance(param, Categorical):
+                columns[name] = [param.choices[i] for i in block.argmax(dim=1).tolist()]
+            else:
+                columns[name] = param._from_unit(block[:, 0])
+        return self._rows(columns, X.shape[0])
+
+    def from_unit(self, U: Tensor) -> list[Config]:
+        """Map ``U`` (n, d) in [0, 1), one column per parameter, to configurations by inverse-CDF sampling.
+
+        Uniform ``U`` gives uniform floats (log-uniform where ``log=True``), uniform integers (log-uniform cells where
+        ``log=True``) and uniform choices.
+        """
+        if not isinstance(U, Tensor) or U.ndim != 2 or U.shape[-1] != len(self):
+            shape = tuple(U.shape) if isinstance(U, Tensor) else type(U).__name__
+            raise ValueError(f"from_unit takes a tensor of shape (n, {len(self)}), got {shape}")
+        U = U.detach().to(device="cpu", dtype=torch.float64)
+        columns = {name: param._from_unit(U[:, j]) for j, (name, param) in enumerate(self._params.items())}
+        return self._rows(columns, U.shape[0])
+
+    def _rows(self, columns: dict[str, list[Any]], n: int) -> list[Config]:
+        return [{name: columns[name][i] for name in self._params} for i in range(n)]
+
+    # -- sampling -----------------------------------------------------------------------------------------------
+    def sample(self, n: int, *, generator: torch.Generator) -> list[Config]:
+        """``n`` independent configurations: uniform (log-uniform where ``log=True``) in every parameter."""
+        check_count(n, "n")
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        U = torch.rand(n, len(self), generator=generator, dtype=torch.float64, device=generator.device)
+        return self.from_unit(U)
+
+    def sobol_engine(self, *, seed: int) -> SobolEngine:
+        """A scrambled Sobol engine over the ``d`` unit columns of this space (feed its draws to ``from_unit``)."""
+        return SobolEngine(len(self), scramble=True, seed=seed)
+
+    def sobol(self, n: int, *, seed: int) -> list[Config]:
+        """The first ``n`` points of a scrambled, seeded Sobol sequence, as configurations."""
+        check_count(n, "n")
+        return self.from_unit(self.sobol_engine(seed=seed).draw(n, dtype=torch.float64))
+
+    # -- grids --------------------------------------------------------------------------------------------------
+    def grid_values(self, n_points: int | Mapping[str, int] = 5) -> dict[str, list[Any]]:
+        """The values each parameter takes on a grid.
+
+        Args:
+            n_points: Points per numeric parameter (evenly spaced, in log space where ``log=True``; integers are
+                de-duplicated, so a narrow ``Int`` may give fewer), either one count for all or ``{name: count}``
+                naming every numeric parameter. Categoricals always give all their choices.
+        """
+        numeric = [name for name, p in self._params.items() if not isinstance(p, Categorical)]
+        if isinstance(n_points, Mapping):
+            for name in n_points:
+                if name not in numeric:
+                    raise ValueError(f"n_points names {name!r}, which is not a numeric parameter of {numeric!r}")
+            missing = [name for name in numeric if name not in n_points]
+            if missing:
+                raise ValueError(f"n_points gives no count for numeric parameter {missing[0]!r}")
+            counts = {name: check_count(n_points[name], f"n_points[{name!r}]", minimum=1) for name in numeric}
+        else:
+            count = check_count(n_points, "n_points", minimum=1)
+            counts = {name: count for name in numeric}
+        return {name: p._grid(counts.get(name, 0)) for name, p in self._params.items()}
+
+    def grid(self, n_points: int | Mapping[str, int] = 5) -> list[Config]:
+        """Every configuration of the grid (Cartesian product of :meth:`grid_values`, last parameter fastest)."""
+        values = self.grid_values(n_points)
+        return [dict(zip(values, combo, strict=True)) for combo in itertools.product(*values.values())]
+
+    # -- JSON ---------------------------------------------------------------------------------------------------
+    def config_to_json(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """A JSON-safe form of a valid configuration: categoricals by the index of their choice."""
+        return dict(zip(self._params, self.key(config), strict=True))
+
+    def config_from_json(self, data: Mapping[str, Any]) -> Config:
+        """Inverse of :meth:`config_to_json`; the result is validated."""
+        config = dict(data)
+        for name, param in self._params.items():
+            if isinstance(param, Categorical) and name in config:
+                i = config[name]
+                if not is_int(i) or not 0 <= i < len(param.choices):
+                    raise ValueError(f"parameter {name!r}: {i!r} is not a choice index below {len(param.choices)}")
+                config[name] = param.choices[i]
+        return self.validate(config)

@@ -1,0 +1,82 @@
+"""Trials: one evaluation of one configuration, and its status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+__all__ = ["Trial", "TrialStatus"]
+
+
+class TrialStatus(str, Enum):
+    """Where a trial stands: asked and not yet told, told with a value, or told as failed."""
+
+    PENDING = "pending"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+@dataclass
+class Trial:
+    """One configuration to evaluate (at one budget), and what became of it.
+
+    Attributes:
+        id: Number given by the searcher, unique within it, in the order trials were created.
+        params: The configuration, ``{name: value}`` with Python values.
+        budget: Fidelity to evaluate at (epochs, trees, data fraction...), or ``None`` for the full problem.
+        value: The objective as told (in the user's direction), ``None`` while pending or when failed.
+        status: ``pending``, ``complete`` or ``failed``.
+        started_at: Unix time the trial was asked (or told, for a configuration that was never asked).
+        finished_at: Unix time it was told, ``None`` while pending.
+
+    Example:
+        >>> t = Trial(id=0, params={"x": 0.5})
+        >>> t.status.value, t.is_finished
+        ('pending', False)
+    """
+
+    id: int
+    params: dict[str, Any]
+    budget: float | None = None
+    value: float | None = None
+    status: TrialStatus = TrialStatus.PENDING
+    started_at: float | None = None
+    finished_at: float | None = field(default=None)
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether the trial has been told (complete or failed)."""
+        return self.status is not TrialStatus.PENDING
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from ask to tell, ``None`` while pending."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (the status as its string); ``params`` is copied as it is."""
+        return {
+            "id": self.id,
+            "params": dict(self.params),
+            "budget": self.budget,
+            "value": self.value,
+            "status": self.status.value,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trial:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            id=int(data["id"]),
+            params=dict(data["params"]),
+            budget=data.get("budget"),
+            value=data.get("value"),
+            status=TrialStatus(data.get("status", TrialStatus.PENDING.value)),
+            started_at=data.get("started_at"),
+            finished_at=data.get("finished_at"),
+        )
