@@ -117,7 +117,22 @@ class Float(_Numeric):
         return float(value)
 
     def _from_unit(self, u: Tensor) -> list[float]:
-        return self._untransform(u).clamp(self.low, self.high).tolist()
+        return [self._tidy(v) for v in self._untransform(u).tolist()]
+
+    def _tidy(self, value: float) -> float:
+        """Round off the last bits of the unit-cube round trip, so a typed value (0.01) decodes as typed.
+
+        The rounding is far finer than any tuning needs: 14 significant digits on a log scale, 1e-12 of the range
+        on a linear one.
+        """
+        tolerance = 1e-13 * abs(value) if self.log else 1e-12 * (self.high - self.low)
+        for bound in (self.low, self.high):
+            if abs(value - bound) <= tolerance:
+                return bound
+        if self.log:
+            return min(max(float(f"{value:.14g}"), self.low), self.high)
+        value = round(value, 12 - math.floor(math.log10(self.high - self.low)))
+        return min(max(value, self.low), self.high)
 
     def _grid(self, n_points: int) -> list[float]:
         # Spaced in log10 for log=True, so decades land on round numbers (1e-3, not 0.0010000000000000002).

@@ -131,7 +131,7 @@ class Ackley(SyntheticProblem):
     on [-32.768, 32.768]^d; minimiser 0, optimum 0.
 
     Example:
-        >>> Ackley(dim=4).evaluate_true(torch.zeros(1, 4)).abs().item() < 1e-12
+        >>> Ackley(dim=4).evaluate_true(torch.zeros(1, 4, dtype=torch.float64)).abs().item() < 1e-12
         True
     """
 

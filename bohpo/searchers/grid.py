@@ -60,13 +60,15 @@ class GridSearch(Searcher):
                 f"the grid has {self.size} points, more than the {_MAX_GRID_SIZE} GridSearch can shuffle; "
                 f"lower n_points={n_points!r}"
             )
-        self._order = (
-            torch.randperm(self.size, generator=torch_generator(self.seed, _ORDER_STREAM))
-            if shuffle
-            else torch.arange(self.size)
-        )
         self._shuffle = shuffle
+        self._order = self._visiting_order()
         self._position = 0
+
+    def _visiting_order(self) -> torch.Tensor:
+        """(size,) grid indices in the order they are asked; a function of the seed only."""
+        if not self._shuffle:
+            return torch.arange(self.size)
+        return torch.randperm(self.size, generator=torch_generator(self.seed, _ORDER_STREAM))
 
     @classmethod
     def for_budget(
@@ -114,4 +116,4 @@ class GridSearch(Searcher):
         position = check_count(state.get("position"), "state['position']")
         if position > self.size:
             raise ValueError(f"state['position'] = {position} is past the end of a grid of {self.size} points")
-        self._position = position
+        self._order, self._position = self._visiting_order(), position

@@ -1,0 +1,30 @@
+"""Shared fixtures: a mixed search space, and the dtype/device grid numerical tests run over."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from bohpo.space import Categorical, Float, Int, Space
+
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+    ),
+]
+DTYPES = [torch.float32, torch.float64]
+
+
+@pytest.fixture
+def mixed_space() -> Space:
+    """Every kind of parameter: linear and log floats and ints, and a categorical with mixed choice types."""
+    return Space(
+        {
+            "lr": Float(1e-5, 1e-1, log=True),
+            "momentum": Float(0.0, 0.99),
+            "layers": Int(1, 6),
+            "width": Int(8, 512, log=True),
+            "act": Categorical(["relu", "tanh", None, 3]),
+        }
+    )

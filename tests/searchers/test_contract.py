@@ -1,0 +1,123 @@
+"""The contract every searcher keeps. A new searcher gets all of these checks by adding one line to SEARCHERS."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bohpo.errors import TrialFailedWarning
+from bohpo.searchers import GridSearch, RandomSearch, Searcher, SobolSearch
+from bohpo.space import Categorical, Int, Space
+from bohpo.trial import Trial, TrialStatus
+
+Factory = Callable[..., Searcher]  # factory(space, seed=..., direction=...) -> Searcher
+
+SEARCHERS = [
+    pytest.param(lambda space, **kw: RandomSearch(space, **kw), id="random"),
+    pytest.param(lambda space, **kw: SobolSearch(space, **kw), id="sobol"),
+    pytest.param(lambda space, **kw: GridSearch(space, n_points=4, **kw), id="grid"),
+]
+
+
+def _objective(space: Space, params: dict[str, Any]) -> float:
+    return float(space.encode([params]).sub(0.3).square().sum())
+
+
+def _drive(searcher: Searcher, n_rounds: int) -> list[Trial]:
+    """Batches of two told out of order, every fifth trial failed; returns the trials in the order asked."""
+    asked: list[Trial] = []
+    for _ in range(n_rounds):
+        batch = searcher.ask(2)
+        asked.extend(batch)
+        for trial in reversed(batch):
+            if trial.id % 5 == 4:
+                with pytest.warns(TrialFailedWarning):
+                    searcher.tell(trial, float("nan"))
+            else:
+                searcher.tell(trial, _objective(searcher.space, trial.params))
+    asked.append(searcher.ask())
+    return asked
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_trials_lie_in_the_space(make: Factory, mixed_space: Space) -> None:
+    for trial in _drive(make(mixed_space, seed=0), 10):
+        assert mixed_space.validate(trial.params) == trial.params
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_same_seed_gives_same_trials(make: Factory, mixed_space: Space) -> None:
+    a = _drive(make(mixed_space, seed=7), 8)
+    b = _drive(make(mixed_space, seed=7), 8)
+    assert [t.params for t in a] == [t.params for t in b]
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_different_seeds_give_different_trials(make: Factory, mixed_space: Space) -> None:
+    a = _drive(make(mixed_space, seed=1), 4)
+    b = _drive(make(mixed_space, seed=2), 4)
+    assert [t.params for t in a] != [t.params for t in b]
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_pending_trials_are_never_proposed_twice(make: Factory) -> None:
+    space = Space({"k": Int(0, 3), "c": Categorical(["a", "b", "c", "d"])})  # 16 configurations
+    searcher = make(space, seed=3)
+    pending = [*searcher.ask(4), searcher.ask(), *searcher.ask(5)]
+    assert len({space.key(t.params) for t in pending}) == 10
+    searcher.tell(pending[0], 1.0)
+    more = searcher.ask(3)
+    keys = [space.key(t.params) for t in pending[1:] + more]
+    assert len(set(keys)) == len(keys)
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_failed_trials_are_accepted_and_the_study_goes_on(make: Factory, mixed_space: Space) -> None:
+    searcher = make(mixed_space, seed=0)
+    first, second, third = searcher.ask(3)
+    with pytest.warns(TrialFailedWarning, match=r"trial 0 failed: it was told as failed"):
+        searcher.tell(first, failed=True)
+    with pytest.warns(TrialFailedWarning, match=r"trial 1 failed: its value inf is not a finite number"):
+        searcher.tell(second, float("inf"))
+    searcher.tell(third, 2.0)
+    assert [t.status for t in searcher.history] == [TrialStatus.FAILED, TrialStatus.FAILED, TrialStatus.COMPLETE]
+    assert searcher.best is third
+    next_trial = searcher.ask()
+    assert next_trial.id == 3 and mixed_space.validate(next_trial.params) == next_trial.params
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_a_searcher_rebuilt_from_json_continues_exactly(make: Factory, mixed_space: Space) -> None:
+    original = make(mixed_space, seed=11)
+    _drive(original, 6)
+    original.ask(2)  # pending when the run stops, with the one _drive left
+    stuck = original.pending
+    saved = original.to_json()
+
+    resumed = make(mixed_space).load_history(saved)
+    assert resumed.seed == original.seed
+    assert [t.to_dict() for t in resumed.trials] == [t.to_dict() for t in original.trials]
+    assert [t.id for t in resumed.history] == [t.id for t in original.history]
+    assert [t.id for t in resumed.pending] == [t.id for t in stuck]
+
+    # The pending trials can still be told (as copies, as if they came back from a worker process).
+    for trial in stuck:
+        value = _objective(mixed_space, trial.params)
+        original.tell(trial, value)
+        resumed.tell(pickle.loads(pickle.dumps(trial)), value)
+    after_original, after_resumed = _drive(original, 4), _drive(resumed, 4)
+    assert [(t.id, t.params) for t in after_resumed] == [(t.id, t.params) for t in after_original]
+    assert resumed.best is not None and original.best is not None
+    assert resumed.best.params == original.best.params
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_maximize_picks_the_largest_value(make: Factory, mixed_space: Space) -> None:
+    searcher = make(mixed_space, seed=0, direction="maximize")
+    trials = searcher.ask(3)
+    for trial, value in zip(trials, [1.0, 3.0, 2.0], strict=True):
+        searcher.tell(trial, value)
+    assert searcher.best is trials[1]
