@@ -62,6 +62,10 @@ def table(cells: list[Cell], *, seeds: list[int], budget: int) -> str:
         f"Best value after {budget} evaluations; mean ± standard error over {len(seeds)} seeds "
         f"({seeds[0]}..{seeds[-1]}). Regret = best value - known optimum (lower is better).",
         "",
+        "Grid search is sized to the budget (the coarsest grid with at least that many points, visited in a seeded "
+        "order), so seeds change only which grid points are left out; a grid with an odd number of points per axis "
+        "holds the centre of the domain, which is Ackley's optimum.",
+        "",
         "| problem | optimum | searcher | best value | regret | median regret | seconds |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
