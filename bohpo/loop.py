@@ -70,6 +70,8 @@ def minimize(
         raise TypeError(f"searcher must be a Searcher or a registered name, got {type(searcher).__name__}")
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {type(objective).__name__}")
+    if not isinstance(catch, tuple) or not all(isinstance(c, type) and issubclass(c, Exception) for c in catch):
+        raise TypeError(f"catch must be a tuple of exception classes, got {catch!r}")
 
     with tqdm(total=n_trials, disable=not progress, desc=type(searcher).__name__, unit="trial") as bar:
         for _ in range(n_trials):
@@ -89,7 +91,8 @@ def _evaluate_and_tell(
     objective: Objective, searcher: Searcher, trial: Trial, catch: tuple[type[Exception], ...]
 ) -> None:
     try:
-        value = objective(trial.params) if trial.budget is None else objective(trial.params, budget=trial.budget)
+        params = dict(trial.params)  # the objective may change its copy; the trial stays as asked
+        value = objective(params) if trial.budget is None else objective(params, budget=trial.budget)
     except catch as err:
         logger.debug("trial %d raised", trial.id, exc_info=True)
         with warnings.catch_warnings():

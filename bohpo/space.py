@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -37,6 +37,9 @@ def _evenly_spaced(lo: float, hi: float, n: int) -> Tensor:
     if n == 1:
         return torch.tensor([(lo + hi) / 2], dtype=torch.float64)
     return torch.linspace(lo, hi, n, dtype=torch.float64)
+
+
+_MAX_EXACT_INT = 2**53  # ints beyond this are not exact in the float64 encoding
 
 
 class _Numeric:
@@ -84,7 +87,7 @@ class Float(_Numeric):
 
     low: float
     high: float
-    log: bool = False
+    log: bool = field(default=False, kw_only=True)
 
     def __post_init__(self) -> None:
         for arg in ("low", "high"):
@@ -154,13 +157,15 @@ class Int(_Numeric):
 
     low: int
     high: int
-    log: bool = False
+    log: bool = field(default=False, kw_only=True)
 
     def __post_init__(self) -> None:
         for arg in ("low", "high"):
             value = scalar(getattr(self, arg))
             if not is_int(value):
                 raise TypeError(f"Int: {arg} must be an int, got {type(value).__name__} {value!r}")
+            if abs(value) > _MAX_EXACT_INT:
+                raise ValueError(f"Int: {arg} must lie within +-2**53 (exact in float64), got {value!r}")
             object.__setattr__(self, arg, int(value))
         if not isinstance(self.log, bool):
             raise TypeError(f"Int: log must be a bool, got {self.log!r}")
@@ -234,6 +239,16 @@ class Categorical:
         """Number of encoded columns (one per choice)."""
         return len(self.choices)
 
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Categorical)
+            and len(self.choices) == len(other.choices)
+            and all(_same_choice(a, b) for a, b in zip(self.choices, other.choices, strict=True))
+        )
+
+    def __hash__(self) -> int:
+        return hash(len(self.choices))
+
     def index(self, value: Any) -> int | None:
         """Position of ``value`` among the choices, or ``None`` if it is not one of them."""
         value = scalar(value)
@@ -252,6 +267,13 @@ class Categorical:
 
     def _grid(self, n_points: int) -> list[Any]:
         return list(self.choices)
+
+
+def _choice_signature(choice: Any) -> str:
+    if choice is None or isinstance(choice, (bool, int, float, str)):
+        return f"{type(choice).__name__}:{choice!r}"
+    named = choice if hasattr(choice, "__qualname__") else type(choice)
+    return f"{getattr(named, '__module__', '?')}.{named.__qualname__}"
 
 
 Parameter = Float | Int | Categorical
@@ -354,6 +376,17 @@ class Space:
             raise ValueError(f"missing parameter {missing[0]!r} (the space has {self.names!r})")
         return {name: param._check(name, config[name]) for name, param in self._params.items()}
 
+    def signature(self) -> list[list[Any]]:
+        """A JSON-safe description that is the same in every process: names, kinds, bounds, and the choices
+        (primitives by value, other objects by their type's or their own qualified name, never by address)."""
+        rows: list[list[Any]] = []
+        for name, p in self._params.items():
+            if isinstance(p, Categorical):
+                rows.append([name, "categorical", [_choice_signature(c) for c in p.choices]])
+            else:
+                rows.append([name, type(p).__name__.lower(), repr(p.low), repr(p.high), p.log])
+        return rows
+
     def key(self, config: Mapping[str, Any]) -> tuple[Any, ...]:
         """A hashable identity of a valid configuration (categoricals by the index of their choice)."""
         return tuple(
@@ -421,6 +454,30 @@ class Space:
             else:
                 columns[name] = param._from_unit(block[:, 0])
         return self._rows(columns, X.shape[0])
+
+    def snap(self, X: Tensor) -> Tensor:
+        """Move points of the cube onto the space's lattice, as tensors (no round trip through Python values).
+
+        Args:
+            X: (n, D) any real values.
+
+        Returns:
+            (n, D), same dtype and device: floats clamped to [0, 1]; each int moved to the encoded position of the
+            value it decodes to; each categorical block one-hot at its arg-max. ``decode`` of the result equals
+            ``decode`` of ``X``, and ``encode(decode(.))`` leaves it unchanged.
+        """
+        if X.ndim != 2 or X.shape[-1] != self._dim:
+            raise ValueError(f"snap takes a tensor of shape (n, {self._dim}), got {tuple(X.shape)}")
+        out = X.clamp(0.0, 1.0)
+        for name, param in self._params.items():
+            cols = self._columns[name]
+            if isinstance(param, Categorical):
+                block = out[:, cols]
+                out[:, cols] = torch.nn.functional.one_hot(block.argmax(-1), param.width).to(out.dtype)
+            elif isinstance(param, Int):
+                values = param._untransform(out[:, cols.start]).round().clamp(param.low, param.high)
+                out[:, cols.start] = param._encode_column(values)
+        return out
 
     def from_unit(self, U: Tensor) -> list[Config]:
         """Map ``U`` (n, d) in [0, 1), one column per parameter, to configurations by inverse-CDF sampling.

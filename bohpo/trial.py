@@ -29,6 +29,7 @@ class Trial:
         status: ``pending``, ``complete`` or ``failed``.
         started_at: Unix time the trial was asked (or told, for a configuration that was never asked).
         finished_at: Unix time it was told, ``None`` while pending.
+        searcher_id: Identity of the searcher that owns the trial (``tell`` checks it).
 
     Example:
         >>> t = Trial(id=0, params={"x": 0.5})
@@ -43,6 +44,7 @@ class Trial:
     status: TrialStatus = TrialStatus.PENDING
     started_at: float | None = None
     finished_at: float | None = field(default=None)
+    searcher_id: str | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -66,6 +68,7 @@ class Trial:
             "status": self.status.value,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "searcher_id": self.searcher_id,
         }
 
     @classmethod
@@ -79,4 +82,5 @@ class Trial:
             status=TrialStatus(data.get("status", TrialStatus.PENDING.value)),
             started_at=data.get("started_at"),
             finished_at=data.get("finished_at"),
+            searcher_id=data.get("searcher_id"),
         )

@@ -51,6 +51,19 @@ def test_an_exception_in_the_objective_fails_only_that_trial() -> None:
     assert len(searcher.history) == 9 and searcher.best is not None
 
 
+def test_an_objective_that_changes_its_params_does_not_touch_the_trials() -> None:
+    space = Space({"x": Float(0.0, 1.0), "k": Int(0, 3)})
+
+    def greedy(p: dict[str, Any]) -> float:
+        k = p.pop("k")
+        p["x"] = 5.0
+        return float(k)
+
+    searcher = minimize(greedy, space, "random", 4, seed=0)
+    assert all(set(t.params) == {"x", "k"} and t.params["x"] <= 1.0 for t in searcher.history)
+    RandomSearch(space).load_history(searcher.to_json())  # and the history still loads
+
+
 def test_exceptions_outside_catch_stop_the_loop() -> None:
     space = Space({"x": Float(0.0, 1.0)})
 
@@ -91,6 +104,7 @@ def test_progress_bar_reports_the_trials(capsys: pytest.CaptureFixture[str]) -> 
         ({"n_trials": 0}, ValueError, r"n_trials must be >= 1, got 0"),
         ({"searcher": 3}, TypeError, r"searcher must be a Searcher or a registered name, got int"),
         ({"objective": 5}, TypeError, r"objective must be callable, got int"),
+        ({"catch": None}, TypeError, r"catch must be a tuple of exception classes, got None"),
         ({"searcher": RandomSearch(Space({"y": Float(0.0, 1.0)}))}, ValueError, r"is not the given space"),
         ({"searcher": RandomSearch(Space({"x": Float(0.0, 1.0)})), "seed": 1}, ValueError, r"belong to the searcher"),
     ],

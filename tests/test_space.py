@@ -48,6 +48,15 @@ def test_bad_parameters_are_rejected_with_the_value(build: Any, error: type[Exce
 def test_true_and_one_are_different_choices() -> None:
     assert Categorical([1, True]).width == 2
     assert Categorical([1, True]).index(True) == 1
+    assert Categorical([1, True]) != Categorical([True, 1])  # the encoded columns differ
+    assert Space({"c": Categorical([1, True])}) != Space({"c": Categorical([True, 1])})
+
+
+def test_log_is_keyword_only_and_huge_ints_are_refused() -> None:
+    with pytest.raises(TypeError):
+        Float(1.0, 2.0, True)  # type: ignore[misc]
+    with pytest.raises(ValueError, match=r"Int: high must lie within \+-2\*\*53"):
+        Int(0, 10**17)
 
 
 @pytest.mark.parametrize(
@@ -222,17 +231,19 @@ def _parameters(draw: st.DrawFn) -> Float | Int | Categorical:
     kind = draw(st.sampled_from(["float", "logfloat", "int", "logint", "categorical"]))
     if kind == "float":
         low = draw(st.floats(-1e6, 1e6))
-        return Float(low, low + draw(st.floats(1e-3, 1e6)))
+        return Float(low, low + draw(st.floats(1e-6, 1e6)))
     if kind == "logfloat":
         low = draw(st.floats(1e-8, 1e3))
         return Float(low, low * draw(st.floats(1.001, 1e8)), log=True)
     if kind == "int":
         low = draw(st.integers(-1000, 1000))
-        return Int(low, low + draw(st.integers(1, 10_000)))
+        return Int(low, low + draw(st.integers(1, 10**12)))
     if kind == "logint":
         low = draw(st.integers(1, 1000))
         return Int(low, low + draw(st.integers(1, 100_000)), log=True)
-    atoms = st.one_of(st.text(max_size=4), st.integers(-5, 5), st.none(), st.booleans())
+    atoms = st.one_of(
+        st.text(max_size=4), st.integers(-5, 5), st.none(), st.booleans(), st.floats(-10, 10), st.tuples(st.integers())
+    )
     return Categorical(draw(st.lists(atoms, min_size=1, max_size=6, unique_by=lambda c: (type(c), c))))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 import warnings
 from collections.abc import Mapping
 from typing import Any, Literal, overload
@@ -46,6 +47,7 @@ class Searcher:
     Attributes:
         space: The search space.
         seed: The integer all randomness of this searcher derives from.
+        id: A random identity, stamped on the searcher's trials and kept in its history.
         direction: ``"minimize"`` or ``"maximize"``.
     """
 
@@ -57,7 +59,9 @@ class Searcher:
         self.space = space
         self.direction: Direction = direction
         self.seed = seed_entropy(seed)
+        self.id = uuid.uuid4().hex  # stamped on every trial, so tell can tell its own trials from others'
         self._trials: dict[int, Trial] = {}  # every trial, by id
+        self._keys: dict[int, tuple[Any, ...]] = {}  # space.key of each trial's params as created
         self._pending: dict[int, Trial] = {}
         self._history: list[Trial] = []  # told trials, in the order they were told
         self._n_asks = 0
@@ -165,8 +169,9 @@ class Searcher:
         return out
 
     def _add_trial(self, params: Config, *, budget: float | None, started_at: float) -> Trial:
-        trial = Trial(id=len(self._trials), params=params, budget=budget, started_at=started_at)
+        trial = Trial(id=len(self._trials), params=params, budget=budget, started_at=started_at, searcher_id=self.id)
         self._trials[trial.id] = trial
+        self._keys[trial.id] = self.space.key(params)
         return trial
 
     # -- tell ---------------------------------------------------------------------------------------------------
@@ -231,17 +236,20 @@ class Searcher:
 
     def _pending_record(self, trial: Trial) -> Trial:
         stored = self._trials.get(trial.id)
-        if stored is None or (stored is not trial and not self._same_trial(stored, trial)):
+        if stored is None or trial.searcher_id != self.id:
             raise ValueError(f"trial {trial.id} was not asked by this {type(self).__name__}")
         if stored.status is not TrialStatus.PENDING:
             raise ValueError(f"trial {trial.id} was already told (status {stored.status.value!r})")
-        return stored
-
-    def _same_trial(self, a: Trial, b: Trial) -> bool:
         try:
-            return a.budget == b.budget and self.space.key(a.params) == self.space.key(b.params)
+            unchanged = self.space.key(self.space.validate(trial.params)) == self._keys[trial.id]
         except (KeyError, TypeError, ValueError):
-            return False
+            unchanged = False
+        if not unchanged or trial.budget != stored.budget:
+            raise ValueError(
+                f"trial {trial.id} no longer has the params or budget it was asked with; tell it unchanged "
+                f"(evaluate a copy: dict(trial.params))"
+            )
+        return stored
 
     # -- save / resume ------------------------------------------------------------------------------------------
     def to_json(self) -> str:
@@ -250,9 +258,10 @@ class Searcher:
             "format": _HISTORY_FORMAT,
             "version": _HISTORY_VERSION,
             "searcher": type(self).__name__,
-            "space": repr(self.space),
+            "space": self.space.signature(),
             "direction": self.direction,
             "seed": self.seed,
+            "id": self.id,
             "n_asks": self._n_asks,
             "state": self._state(),
             "trials": [{**t.to_dict(), "params": self.space.config_to_json(t.params)} for t in self._trials.values()],
@@ -278,21 +287,30 @@ class Searcher:
         saved = json.loads(data) if isinstance(data, str) else dict(data)
         if saved.get("format") != _HISTORY_FORMAT or saved.get("version") != _HISTORY_VERSION:
             raise ValueError(f"not a bohpo history of version {_HISTORY_VERSION}: format={saved.get('format')!r}")
-        expected = {"searcher": type(self).__name__, "space": repr(self.space), "direction": self.direction}
+        expected = {"searcher": type(self).__name__, "direction": self.direction}
         for field, mine in expected.items():
             if saved.get(field) != mine:
                 raise ValueError(f"the history was saved with {field} {saved.get(field)!r}, this searcher has {mine!r}")
-        trials, history = self._parse_trials(saved.get("trials", []), saved.get("told", []))
+        if saved.get("space") != self.space.signature():
+            raise ValueError(f"the history was saved with another space: {saved.get('space')!r}")
+        try:
+            trials, history = self._parse_trials(saved["trials"], saved["told"])
+        except (KeyError, TypeError, AttributeError) as err:
+            raise ValueError(f"malformed history: {type(err).__name__}: {err}") from None
         n_asks = check_count(saved.get("n_asks"), "n_asks")
         seed = check_count(saved.get("seed"), "seed")
+        searcher_id = saved.get("id")
+        if not isinstance(searcher_id, str):
+            raise ValueError(f"malformed history: id must be a string, got {searcher_id!r}")
 
-        previous = (self.seed, self._trials, self._pending, self._history, self._n_asks)
-        self.seed, self._trials, self._history, self._n_asks = seed, trials, history, n_asks
+        previous = (self.seed, self.id, self._trials, self._keys, self._pending, self._history, self._n_asks)
+        self.seed, self.id, self._trials, self._history, self._n_asks = seed, searcher_id, trials, history, n_asks
+        self._keys = {i: self.space.key(t.params) for i, t in trials.items()}
         self._pending = {t.id: t for t in trials.values() if t.status is TrialStatus.PENDING}
         try:
             self._load_state(saved.get("state", {}))
         except Exception:
-            self.seed, self._trials, self._pending, self._history, self._n_asks = previous
+            self.seed, self.id, self._trials, self._keys, self._pending, self._history, self._n_asks = previous
             raise
         return self
 

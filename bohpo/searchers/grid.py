@@ -12,12 +12,12 @@ from bohpo._checks import check_count
 from bohpo.errors import SearchExhausted
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, torch_generator
-from bohpo.space import Categorical, Config, Int, Space
+from bohpo.space import Config, Space
 
 __all__ = ["GridSearch"]
 
 _ORDER_STREAM = 1  # seeding key of the grid's shuffle
-_MAX_GRID_SIZE = 10**8  # the shuffled order is held as one int64 tensor
+_MAX_GRID_SIZE = 10**7  # the shuffled order is held as one int64 tensor (80 MB at most)
 
 
 class GridSearch(Searcher):
@@ -61,6 +61,7 @@ class GridSearch(Searcher):
                 f"lower n_points={n_points!r}"
             )
         self._shuffle = shuffle
+        self._n_points = dict(n_points) if isinstance(n_points, Mapping) else n_points
         self._order = self._visiting_order()
         self._position = 0
 
@@ -74,18 +75,32 @@ class GridSearch(Searcher):
     def for_budget(
         cls, space: Space, n_trials: int, *, seed: SeedLike = None, direction: Direction = "minimize"
     ) -> GridSearch:
-        """The coarsest grid (same count for every numeric parameter) with at least ``n_trials`` points."""
+        """The coarsest grid (same count for every numeric parameter) with at least ``n_trials`` points, or the
+        whole space when it has fewer (only ints and categoricals)."""
         check_count(n_trials, "n_trials", minimum=1)
-        numeric = [p for _, p in space.items() if not isinstance(p, Categorical)]
-        if not numeric:
-            return cls(space, n_points=1, seed=seed, direction=direction)
-        n_combos = math.prod(len(p.choices) for _, p in space.items() if isinstance(p, Categorical))
-        # An Int with n_points >= its number of values is enumerated whole; past that the grid stops growing.
-        cap = max(p.high - p.low + 1 for p in numeric) if all(isinstance(p, Int) for p in numeric) else math.inf
-        n_points = max(1, math.floor((n_trials / n_combos) ** (1 / len(numeric))))  # a lower bound
-        while n_points < cap and math.prod(map(len, space.grid_values(n_points).values())) < n_trials:
-            n_points += 1
-        return cls(space, n_points=n_points, seed=seed, direction=direction)
+
+        def size(n_points: int) -> int:
+            return math.prod(len(v) for v in space.grid_values(n_points).values())
+
+        # The size never shrinks as n_points grows: find a count that suffices (log ints need more than n_trials
+        # to reach their crowded low end), then bisect.
+        low, high = 1, n_trials
+        while size(high) < n_trials and high < 2**24 and size(2 * high) > size(high):
+            high *= 2
+        while low < high:
+            middle = (low + high) // 2
+            if size(middle) >= n_trials:
+                high = middle
+            else:
+                low = middle + 1
+        while low > 1 and size(low - 1) == size(low):  # ints saturated: the same grid with fewer points asked
+            low -= 1
+        if size(low) > _MAX_GRID_SIZE:
+            raise ValueError(
+                f"a grid with at least {n_trials} points needs {low} points per numeric parameter here, "
+                f"{size(low)} in all, more than GridSearch handles ({_MAX_GRID_SIZE}); use random or Sobol search"
+            )
+        return cls(space, n_points=low, seed=seed, direction=direction)
 
     @property
     def n_remaining(self) -> int:
@@ -110,9 +125,12 @@ class GridSearch(Searcher):
         return {name: values[i] for (name, values), i in zip(self._values.items(), reversed(picks), strict=True)}
 
     def _state(self) -> dict[str, Any]:
-        return {"position": self._position}
+        return {"position": self._position, "n_points": self._n_points, "shuffle": self._shuffle}
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
+        for setting, mine in (("n_points", self._n_points), ("shuffle", self._shuffle)):
+            if state.get(setting) != mine:
+                raise ValueError(f"the history's grid has {setting}={state.get(setting)!r}, this one has {mine!r}")
         position = check_count(state.get("position"), "state['position']")
         if position > self.size:
             raise ValueError(f"state['position'] = {position} is past the end of a grid of {self.size} points")

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
+from bohpo.acquisition.analytic import (
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    ProbabilityOfImprovement,
+    UpperConfidenceBound,
+)
 from bohpo.searchers.base import Direction, Searcher
+from bohpo.searchers.bayesian import AcquisitionFactory, BayesianOptimizer
 from bohpo.searchers.grid import GridSearch
 from bohpo.searchers.random import RandomSearch, SobolSearch
 from bohpo.seeding import SeedLike
@@ -15,7 +23,19 @@ __all__ = ["SearcherFactory", "make_searcher", "register_searcher", "searcher_na
 SearcherFactory = Callable[[Space, SeedLike, Direction, "int | None"], Searcher]
 """``factory(space, seed, direction, n_trials) -> Searcher``; ``n_trials`` is the planned budget, or ``None``."""
 
+
+def _gp(acquisition: AcquisitionFactory) -> SearcherFactory:
+    def build(space: Space, seed: SeedLike, direction: Direction, n_trials: int | None) -> Searcher:
+        return BayesianOptimizer(space, acquisition=acquisition, seed=seed, direction=direction)
+
+    return build
+
+
 _FACTORIES: dict[str, SearcherFactory] = {
+    "gp-ei": _gp(ExpectedImprovement),
+    "gp-logei": _gp(LogExpectedImprovement),
+    "gp-pi": _gp(ProbabilityOfImprovement),
+    "gp-ucb": _gp(partial(UpperConfidenceBound, beta=2.0)),
     "random": lambda space, seed, direction, n_trials: RandomSearch(space, seed=seed, direction=direction),
     "sobol": lambda space, seed, direction, n_trials: SobolSearch(space, seed=seed, direction=direction),
     "grid": lambda space, seed, direction, n_trials: (

@@ -24,7 +24,8 @@ def _load_quick() -> ModuleType:
 def test_quick_benchmark_prints_and_writes_its_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     quick = _load_quick()
     out = tmp_path / "quick.md"
-    assert quick.main(["--seeds", "2", "--budget", "8", "--problems", "branin,hartmann3", "--out", str(out)]) == 0
+    args = ["--seeds", "2", "--budget", "8", "--problems", "branin,hartmann3", "--searchers", "grid,random,sobol"]
+    assert quick.main([*args, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     rows = [line for line in printed.splitlines() if line.startswith("| branin") or line.startswith("| hartmann3")]
     assert len(rows) == 2 * 3  # two problems x (grid, random, sobol)

@@ -90,6 +90,29 @@ def test_a_trial_of_another_searcher_is_rejected(space: Space) -> None:
     assert _snapshot(mine) == mine_before
 
 
+def test_a_trial_of_a_twin_searcher_is_rejected(space: Space) -> None:
+    mine, twin = RandomSearch(space, seed=0), RandomSearch(space, seed=0)
+    mine.ask()
+    twin_trial = twin.ask()
+    assert twin_trial.params == mine.pending[0].params  # same seed, same proposal, still not ours
+    with pytest.raises(ValueError, match=r"trial 0 was not asked by this RandomSearch"):
+        mine.tell(twin_trial, 1.0)
+
+
+def test_a_trial_whose_params_changed_is_rejected(space: Space) -> None:
+    searcher = RandomSearch(space, seed=0)
+    trial = searcher.ask()
+    original = dict(trial.params)
+    del trial.params["c"]
+    with pytest.raises(ValueError, match=r"trial 0 no longer has the params or budget it was asked with"):
+        searcher.tell(trial, 1.0)
+    trial.params.update(original, x=0.123456)
+    with pytest.raises(ValueError, match=r"no longer has the params"):
+        searcher.tell(trial, 1.0)
+    trial.params.update(original)
+    assert searcher.tell(trial, 1.0).status is TrialStatus.COMPLETE
+
+
 def test_a_configuration_never_asked_joins_the_history(space: Space) -> None:
     searcher = RandomSearch(space, seed=0)
     asked = searcher.ask()
@@ -192,7 +215,7 @@ def test_history_json_is_plain_json_with_categoricals_by_index(space: Space) -> 
     ("make", "message"),
     [
         (lambda s: SobolSearch(s), r"saved with searcher 'RandomSearch', this searcher has 'SobolSearch'"),
-        (lambda s: RandomSearch(Space({"x": Float(-1.0, 2.0)})), r"saved with space"),
+        (lambda s: RandomSearch(Space({"x": Float(-1.0, 2.0)})), r"saved with another space"),
         (lambda s: RandomSearch(s, direction="maximize"), r"saved with direction 'minimize'"),
     ],
 )
@@ -217,6 +240,9 @@ def test_a_malformed_history_changes_nothing(space: Space) -> None:
         ({**data, "told": data["told"][:-1]}, r"told list does not match"),
         ({**data, "trials": data["trials"][1:]}, r"numbered 0, 1, \.\.\. in order"),
         ({**data, "n_asks": -1}, r"n_asks must be >= 0"),
+        ({**data, "trials": None}, r"malformed history: TypeError"),
+        ({**data, "trials": [{"id": 0}]}, r"malformed history: KeyError: 'params'"),
+        ({**data, "id": 5}, r"id must be a string"),
     ]:
         with pytest.raises(ValueError, match=message):
             fresh.load_history(broken)
@@ -225,9 +251,27 @@ def test_a_malformed_history_changes_nothing(space: Space) -> None:
     bad_params["trials"][0]["params"]["c"] = 5
     with pytest.raises(ValueError, match=r"parameter 'c': 5 is not a choice index below 2"):
         fresh.load_history(bad_params)
+    other_grid = GridSearch(space, n_points=3, seed=0).to_json()
+    with pytest.raises(ValueError, match=r"the history's grid has n_points=3, this one has 5"):
+        GridSearch(space, seed=0).load_history(other_grid)
+    with pytest.raises(ValueError, match=r"the history's grid has shuffle=True, this one has False"):
+        GridSearch(space, n_points=3, shuffle=False, seed=0).load_history(other_grid)
     bad_state = json.loads(GridSearch(space, seed=0).to_json())
-    bad_state["state"]["position"] = 10**9
+    bad_state["state"]["position"] = 10**7
     grid = GridSearch(space, seed=1)
     with pytest.raises(ValueError, match=r"past the end of a grid"):
         grid.load_history(bad_state)
     assert grid.seed == 1 and grid.trials == []
+
+
+def test_history_of_a_space_with_object_choices_names_no_addresses() -> None:
+    class Widget:
+        pass
+
+    space = Space({"act": Categorical([torch.tanh, torch.nn.ReLU, Widget(), None, 1.5])})
+    signature = json.dumps(space.signature())
+    assert "0x" not in signature and "tanh" in signature and "Widget" in signature
+    searcher = RandomSearch(space, seed=0)
+    searcher.tell(searcher.ask(), 1.0)
+    resumed = RandomSearch(space).load_history(searcher.to_json())
+    assert resumed.history[0].params == searcher.history[0].params

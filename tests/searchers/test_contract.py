@@ -115,6 +115,21 @@ def test_a_searcher_rebuilt_from_json_continues_exactly(make: Factory, mixed_spa
 
 
 @pytest.mark.parametrize("make", SEARCHERS)
+def test_a_resumed_searcher_keeps_avoiding_the_pending_trials(make: Factory) -> None:
+    space = Space({"k": Int(0, 3), "c": Categorical(["a", "b", "c", "d"])})  # 16 configurations
+    original = make(space, seed=5)
+    original.tell({"k": 0, "c": "a"}, 3.0)  # a configuration evaluated elsewhere
+    for trial in original.ask(4):
+        original.tell(trial, float(trial.params["k"]))
+    original.ask(6)  # left pending
+    resumed = make(space).load_history(original.to_json())
+    more = resumed.ask(3)
+    keys = [space.key(t.params) for t in resumed.pending]
+    assert len(set(keys)) == len(keys) == 9
+    assert [t.params for t in more] == [t.params for t in original.ask(3)]
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
 def test_maximize_picks_the_largest_value(make: Factory, mixed_space: Space) -> None:
     searcher = make(mixed_space, seed=0, direction="maximize")
     trials = searcher.ask(3)

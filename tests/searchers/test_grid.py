@@ -52,6 +52,10 @@ def test_for_budget_picks_the_coarsest_grid_that_covers_it() -> None:
     assert GridSearch.for_budget(mixed, 10, seed=0).size == 12  # 4 x 3
     narrow = Space({"k": Int(1, 3), "j": Int(0, 1)})
     assert GridSearch.for_budget(narrow, 1000, seed=0).size == 6  # the whole space, then no further
+    log_int = Space({"n": Int(1, 1000, log=True)})
+    assert GridSearch.for_budget(log_int, 900, seed=0).size >= 900
+    wide_and_long = Space({"k": Int(0, 1), "x": Float(0.0, 1.0)})
+    assert GridSearch.for_budget(wide_and_long, 20_000, seed=0).size == 20_000  # bisection: fast
     choices = Space({"c": Categorical(["a", "b"])})
     assert GridSearch.for_budget(choices, 5, seed=0).size == 2
 
@@ -64,4 +68,6 @@ def test_grid_argument_errors(space: Space) -> None:
     wide = Space({f"x{i}": Float(0.0, 1.0) for i in range(9)})
     with pytest.raises(ValueError, match=r"the grid has 387420489 points, more than"):
         GridSearch(wide, n_points=9)
-    assert math.prod(len(v) for v in wide.grid_values(7).values()) == GridSearch(wide, n_points=7, seed=0).size
+    assert math.prod(len(v) for v in wide.grid_values(5).values()) == GridSearch(wide, n_points=5, seed=0).size
+    with pytest.raises(ValueError, match=r"needs 2 points per numeric parameter here, 16777216 in all"):
+        GridSearch.for_budget(Space({f"x{i}": Float(0.0, 1.0) for i in range(24)}), 50)

@@ -23,7 +23,9 @@ def test_names_build_the_baselines(space: Space) -> None:
 
 
 def test_unknown_names_are_listed(space: Space) -> None:
-    with pytest.raises(ValueError, match=r"unknown searcher 'tpe-ish'; known: grid, random, sobol"):
+    with pytest.raises(
+        ValueError, match=r"unknown searcher 'tpe-ish'; known: gp-ei, gp-logei, gp-pi, gp-ucb, grid, random, sobol"
+    ):
         make_searcher("tpe-ish", space)
 
 

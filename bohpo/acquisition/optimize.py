@@ -1,0 +1,228 @@
+"""The acquisition optimizer: maximise any acquisition over the encoded mixed space.
+
+Glossary:
+    D   encoded dimension;  p raw candidates in the pool;  r restarts;  c continuous (float and int) columns.
+    X   (p, D) or (r, D) points of the unit cube on the space's lattice (ints snapped, categoricals one-hot).
+
+Three stages, each one batched tensor program over all candidates:
+    1. a pool: scrambled Sobol points of the cube plus Gaussian perturbations of the best observed points (with
+       random category flips), snapped onto the lattice and scored in one call;
+    2. gradient refinement: the best ``r`` of the pool move together under L-BFGS-B in their float and int columns
+       (ints relaxed), the restarts stacked into one (r * c)-vector whose loss is the sum of their acquisitions —
+       the restarts are independent, so one solver call refines all of them, with no Python loop over restarts;
+    3. a discrete search: ints are snapped, then each candidate tries its neighbouring int values and every other
+       category of each categorical (all neighbours of all candidates scored in one call), moving to the best, for
+       a few rounds.
+Points already observed or pending (``exclude``) are never returned.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from scipy.optimize import minimize
+from torch import Tensor, nn
+from torch.quasirandom import SobolEngine
+
+from bohpo._checks import check_count
+from bohpo.seeding import seed_entropy
+from bohpo.space import Categorical, Float, Int, Space
+
+__all__ = ["optimize_acquisition"]
+
+_CHUNK = 4096  # candidates scored per acquisition call in the pool
+_DISCRETE_ROUNDS = 3
+_SAME = 1e-9  # encoded points closer than this (max-abs) are the same point
+
+
+def optimize_acquisition(
+    acquisition: nn.Module,
+    space: Space,
+    *,
+    generator: torch.Generator,
+    exclude: Tensor | None = None,
+    incumbents: Tensor | None = None,
+    n_raw: int = 1024,
+    n_restarts: int = 10,
+    max_iter: int = 60,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Find the point of the space with the largest acquisition value.
+
+    Args:
+        acquisition: Maps X (b, D) -> (b,), larger is better, differentiable in X.
+        space: The search space (defines the lattice and the kinds of columns).
+        generator: Source of randomness for the pool (CPU generator).
+        exclude: (m, D) encoded points that must not be returned (observed and pending).
+        incumbents: (k, D) encoded points to perturb for the local part of the pool (best observed first).
+        n_raw: Pool size.
+        n_restarts: Candidates refined by gradient.
+        max_iter: L-BFGS-B iterations.
+        dtype, device: Of the candidates.
+
+    Returns:
+        ``(x, value)``: x (D,) on the lattice, value a scalar tensor. When every point of the space is excluded (a
+        tiny space), the best excluded one is returned.
+    """
+    check_count(n_raw, "n_raw", minimum=1)
+    check_count(n_restarts, "n_restarts", minimum=1)
+    check_count(max_iter, "max_iter", minimum=0)
+    D = space.dim
+    exclude = (
+        torch.empty(0, D, dtype=dtype, device=device) if exclude is None else exclude.to(dtype=dtype, device=device)
+    )
+    pool = _pool(space, n_raw, generator, incumbents, dtype=dtype, device=device)  # (p, D)
+    pool_values = _score(acquisition, pool)  # (p,)
+    pool_values = torch.where(_is_excluded(pool, exclude), torch.full_like(pool_values, -torch.inf), pool_values)
+
+    starts = pool[pool_values.argsort(descending=True)[: min(n_restarts, pool.shape[0])]]  # (r, D)
+    refined = space.snap(_refine(acquisition, space, starts, max_iter=max_iter))  # (r, D)
+    candidates = _discrete_search(acquisition, space, torch.cat([refined, starts]), exclude)
+    values = _score(acquisition, candidates)
+    values = torch.where(_is_excluded(candidates, exclude), torch.full_like(values, -torch.inf), values)
+
+    best = int(values.argmax())
+    if torch.isfinite(values[best]):
+        return candidates[best], values[best]
+    finite = torch.isfinite(pool_values)
+    if finite.any():
+        best = int(torch.where(finite, pool_values, torch.full_like(pool_values, -torch.inf)).argmax())
+        return pool[best], pool_values[best]
+    return pool[0], pool_values.new_tensor(-torch.inf)
+
+
+def _pool(
+    space: Space,
+    n_raw: int,
+    generator: torch.Generator,
+    incumbents: Tensor | None,
+    *,
+    dtype: torch.dtype,
+    device: torch.device | str | None,
+) -> Tensor:
+    """(p, D) snapped pool: 3/4 Sobol (all of it without incumbents), 1/4 perturbations of the incumbents."""
+    n_local = n_raw // 4 if incumbents is not None and incumbents.shape[0] else 0
+    sobol = SobolEngine(space.dim, scramble=True, seed=seed_entropy(generator) % 2**62)
+    parts = [sobol.draw(n_raw - n_local, dtype=torch.float64)]
+    if n_local:
+        base = incumbents.detach().to(dtype=torch.float64, device="cpu")  # type: ignore[union-attr]
+        pick = torch.randint(0, base.shape[0], (n_local,), generator=generator)
+        local = base[pick].clone()
+        scales = torch.tensor([0.01, 0.05, 0.2], dtype=torch.float64)[
+            torch.randint(0, 3, (n_local, 1), generator=generator)
+        ]
+        noise = torch.randn(n_local, space.dim, generator=generator, dtype=torch.float64) * scales
+        flip_rate = 1.0 / max(len(space), 1)
+        for name, param in space.items():
+            cols = space.columns(name)
+            if isinstance(param, Categorical):
+                flip = torch.rand(n_local, generator=generator, dtype=torch.float64) < flip_rate
+                random_block = torch.rand(n_local, param.width, generator=generator, dtype=torch.float64)
+                local[:, cols] = torch.where(flip.unsqueeze(-1), random_block, local[:, cols])
+            else:
+                local[:, cols] = local[:, cols] + noise[:, cols]
+        parts.append(local)
+    return space.snap(torch.cat(parts)).to(dtype=dtype, device=device)
+
+
+def _score(acquisition: nn.Module, X: Tensor) -> Tensor:
+    """(p,) acquisition values, NaN replaced by -inf, scored in chunks without gradient."""
+    with torch.no_grad():
+        values = torch.cat([acquisition(chunk) for chunk in X.split(_CHUNK)])
+    return torch.nan_to_num(values, nan=-torch.inf)
+
+
+def _is_excluded(X: Tensor, exclude: Tensor) -> Tensor:
+    """(b,) whether each row of X (b, D) equals a row of exclude (m, D)."""
+    if exclude.shape[0] == 0:
+        return torch.zeros(X.shape[0], dtype=torch.bool, device=X.device)
+    return (torch.cdist(X, exclude, p=float("inf")) < _SAME).any(-1)
+
+
+def _continuous_columns(space: Space) -> list[int]:
+    return [space.columns(name).start for name, p in space.items() if isinstance(p, (Float, Int))]
+
+
+def _refine(acquisition: nn.Module, space: Space, starts: Tensor, *, max_iter: int) -> Tensor:
+    """L-BFGS-B on the float and int columns of all restarts at once: (r, D) -> (r, D)."""
+    columns = _continuous_columns(space)
+    if not columns or max_iter == 0:
+        return starts
+    index = torch.tensor(columns, device=starts.device)
+    shape = (starts.shape[0], len(columns))
+    x0 = starts[:, index].detach().cpu().double().flatten().numpy()
+
+    def loss_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
+        free = torch.as_tensor(x, dtype=starts.dtype, device=starts.device).reshape(shape).requires_grad_(True)
+        X = starts.detach().index_copy(1, index, free)  # (r, D)
+        values = acquisition(X)
+        loss = -torch.nan_to_num(values, nan=-1e10, neginf=-1e10).sum()
+        (grad,) = torch.autograd.grad(loss, free)
+        return loss.item(), torch.nan_to_num(grad).detach().cpu().double().flatten().numpy()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result: Any = minimize(
+            loss_and_grad, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * x0.size,
+            options={"maxiter": max_iter, "ftol": 1e-10, "gtol": 1e-7},
+        )  # fmt: skip
+    refined = torch.as_tensor(result.x, dtype=starts.dtype, device=starts.device).reshape(shape)
+    return starts.detach().index_copy(1, index, refined)
+
+
+def _neighbours(space: Space, X: Tensor) -> tuple[Tensor, Tensor]:
+    """Every one-parameter discrete move of each row of X (b, D): ints one value up or down, categoricals to each
+    other choice. Returns (moves (k, D), owner (k,) the row each move came from)."""
+    moves, owners = [], []
+    rows = torch.arange(X.shape[0], device=X.device)
+    for name, param in space.items():
+        cols = space.columns(name)
+        if isinstance(param, Categorical):
+            for choice in range(param.width):
+                moved = X.clone()
+                moved[:, cols] = 0.0
+                moved[:, cols.start + choice] = 1.0
+                keep = X[:, cols.start + choice] < 0.5  # rows not already at this choice
+                moves.append(moved[keep])
+                owners.append(rows[keep])
+        elif isinstance(param, Int):
+            values = param._untransform(X[:, cols.start]).round()
+            for step in (-1.0, 1.0):
+                target = values + step
+                keep = (target >= param.low) & (target <= param.high)
+                moved = X.clone()
+                moved[:, cols.start] = param._encode_column(target.clamp(param.low, param.high))
+                moves.append(moved[keep])
+                owners.append(rows[keep])
+    if not moves:
+        return X.new_empty(0, X.shape[1]), rows.new_empty(0)
+    return torch.cat(moves), torch.cat(owners)
+
+
+def _discrete_search(acquisition: nn.Module, space: Space, X: Tensor, exclude: Tensor) -> Tensor:
+    """Greedy best-neighbour moves over ints and categoricals, all rows at once: (b, D) -> (b, D)."""
+    current = X.clone()
+    values = _score(acquisition, current)
+    values = torch.where(_is_excluded(current, exclude), torch.full_like(values, -torch.inf), values)
+    for _ in range(_DISCRETE_ROUNDS):
+        moves, owners = _neighbours(space, current)
+        if moves.shape[0] == 0:
+            break
+        move_values = _score(acquisition, moves)
+        move_values = torch.where(_is_excluded(moves, exclude), torch.full_like(move_values, -torch.inf), move_values)
+        best = torch.full_like(values, -torch.inf).scatter_reduce(0, owners, move_values, reduce="amax")
+        improved = best > values
+        if not improved.any():
+            break
+        # for each improved row, the first move that reaches its best value
+        hit = (move_values == best[owners]) & improved[owners]
+        first = torch.full((current.shape[0],), moves.shape[0], dtype=torch.long, device=X.device)
+        first = first.scatter_reduce(0, owners[hit], torch.nonzero(hit).squeeze(-1), reduce="amin")
+        rows = torch.nonzero(improved).squeeze(-1)
+        current[rows] = moves[first[rows]]
+        values[rows] = best[rows]
+    return current
