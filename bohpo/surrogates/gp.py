@@ -272,7 +272,7 @@ def _kernel_matrix(model: SingleTaskGP, X: Tensor) -> Tensor:
 
 def _log_prior(model: SingleTaskGP) -> Tensor:
     total = torch.zeros((), dtype=torch.float64)
-    named: Any = model.named_priors()
+    named: Any = SingleTaskGP.named_priors(model)
     for _, module, prior, closure, _ in named:
         total = total + prior.log_prob(closure(module)).sum()
     return total
