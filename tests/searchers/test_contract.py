@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bohpo.errors import TrialFailedWarning
-from bohpo.searchers import GridSearch, RandomSearch, Searcher, SobolSearch
+from bohpo.searchers import BayesianOptimizer, GridSearch, RandomSearch, Searcher, SobolSearch
 from bohpo.space import Categorical, Int, Space
 from bohpo.trial import Trial, TrialStatus
 
@@ -19,6 +19,7 @@ SEARCHERS = [
     pytest.param(lambda space, **kw: RandomSearch(space, **kw), id="random"),
     pytest.param(lambda space, **kw: SobolSearch(space, **kw), id="sobol"),
     pytest.param(lambda space, **kw: GridSearch(space, n_points=4, **kw), id="grid"),
+    pytest.param(lambda space, **kw: BayesianOptimizer(space, n_initial=3, n_raw=128, n_restarts=2, **kw), id="gp"),
 ]
 
 

@@ -1,0 +1,152 @@
+"""Closed-form acquisitions against Monte Carlo estimates from the same posterior, and LogEI far from the incumbent."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import Tensor
+
+from bohpo.acquisition import (
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    LogProbabilityOfImprovement,
+    ProbabilityOfImprovement,
+    UpperConfidenceBound,
+    expected_improvement,
+    log_expected_improvement,
+)
+from bohpo.acquisition.analytic import log_h
+from tests.conftest import DEVICES, DTYPES
+
+
+class FixedPosterior:
+    """A Gaussian surrogate whose posterior is given: mean(x) = a . x + b, var(x) = s^2 (1 + |x|^2)."""
+
+    def __init__(self, a: Tensor, b: float, s: float, best_y: float) -> None:
+        self.a, self.b, self.s = a, b, s
+        self._best_y = torch.tensor(best_y, dtype=a.dtype, device=a.device)
+
+    def fit(self, X: Tensor, y: Tensor) -> FixedPosterior:
+        return self
+
+    @property
+    def best_y(self) -> Tensor:
+        return self._best_y
+
+    def predict(self, X: Tensor) -> tuple[Tensor, Tensor]:
+        return X @ self.a + self.b, self.s**2 * (1 + X.square().sum(-1))
+
+
+class DensityOnly:
+    def fit(self, X: Tensor, y: Tensor) -> DensityOnly:
+        return self
+
+    def log_densities(self, X: Tensor) -> tuple[Tensor, Tensor]:
+        return X.sum(-1), X.sum(-1)
+
+
+def _posterior(dtype: torch.dtype = torch.float64, device: str = "cpu") -> FixedPosterior:
+    return FixedPosterior(torch.tensor([0.5, -1.0], dtype=dtype, device=device), b=0.2, s=0.7, best_y=0.1)
+
+
+def _mc(posterior: FixedPosterior, X: Tensor, n: int = 400_000) -> Tensor:
+    """(n, b) samples of f(X) from the posterior."""
+    mean, var = posterior.predict(X.double())
+    g = torch.Generator().manual_seed(0)
+    return mean + var.sqrt() * torch.randn(n, X.shape[0], generator=g, dtype=torch.float64)
+
+
+X_TEST = torch.tensor([[0.1, 0.9], [0.5, 0.5], [0.9, 0.0], [0.0, 0.0]], dtype=torch.float64)
+
+
+def test_ei_matches_monte_carlo() -> None:
+    posterior = _posterior()
+    samples = (posterior.best_y - _mc(posterior, X_TEST)).clamp_min(0)  # (n, b)
+    tol = 4 * samples.std(0) / samples.shape[0] ** 0.5
+    assert ((ExpectedImprovement(posterior)(X_TEST) - samples.mean(0)).abs() < tol).all()
+
+
+def test_pi_matches_monte_carlo() -> None:
+    posterior = _posterior()
+    hits = (_mc(posterior, X_TEST) < posterior.best_y).double()
+    tol = 4 * hits.std(0) / hits.shape[0] ** 0.5
+    assert ((ProbabilityOfImprovement(posterior)(X_TEST) - hits.mean(0)).abs() < tol).all()
+
+
+def test_ucb_is_an_optimistic_quantile() -> None:
+    posterior = _posterior()
+    beta = 1.96**2
+    bound = UpperConfidenceBound(posterior, beta=beta)(X_TEST)
+    # -UCB is the 2.5% quantile of f: 2.5% of the samples fall below it
+    below = (_mc(posterior, X_TEST) < -bound).double().mean(0)
+    assert (below - 0.025).abs().max() < 0.002
+
+
+def test_log_variants_are_logs_where_representable() -> None:
+    posterior = _posterior()
+    torch.testing.assert_close(LogExpectedImprovement(posterior)(X_TEST), ExpectedImprovement(posterior)(X_TEST).log())
+    torch.testing.assert_close(
+        LogProbabilityOfImprovement(posterior)(X_TEST), ProbabilityOfImprovement(posterior)(X_TEST).log()
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log_h_matches_log_of_h_across_its_branches(dtype: torch.dtype) -> None:
+    z = torch.tensor([-30.0, -10.0, -5.0, -1.0001, -1.0, -0.9999, 0.0, 2.0, 10.0], dtype=torch.float64)
+    exact = torch.log(torch.exp(-0.5 * z**2) / math.sqrt(2 * math.pi) + z * 0.5 * torch.erfc(-z / math.sqrt(2)))
+    # float64 h(z) loses accuracy below about -20: compare there with the asymptotic series instead
+    series = -0.5 * z**2 - 0.5 * math.log(2 * math.pi) - 2 * torch.log(z.abs()) + torch.log1p(-3 / z**2 + 15 / z**4)
+    expected = torch.where(z < -20, series, exact)
+    tol = 1e-5 if dtype == torch.float32 else 1e-9
+    torch.testing.assert_close(log_h(z.to(dtype)).double(), expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log_ei_stays_finite_and_ordered_far_from_the_incumbent(dtype: torch.dtype) -> None:
+    mean = torch.tensor([1.0, 10.0, 100.0, 1e4, 1e8], dtype=dtype, requires_grad=True)
+    std = torch.ones_like(mean)
+    best = torch.tensor(0.0, dtype=dtype)
+    assert expected_improvement(mean, std, best)[-1] == 0  # plain EI underflows here
+    log_ei = log_expected_improvement(mean, std, best)
+    assert torch.isfinite(log_ei).all() and (log_ei.diff() < 0).all()
+    log_ei.sum().backward()
+    assert mean.grad is not None and torch.isfinite(mean.grad).all() and (mean.grad < 0).all()
+    far = LogProbabilityOfImprovement(FixedPosterior(torch.zeros(1, dtype=dtype), b=1e3, s=1.0, best_y=0.0))
+    assert torch.isfinite(far(torch.zeros(1, 1, dtype=dtype))).all()
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "build",
+    [ExpectedImprovement, LogExpectedImprovement, ProbabilityOfImprovement, LogProbabilityOfImprovement,
+     UpperConfidenceBound],
+)  # fmt: skip
+def test_shapes_dtype_device_and_gradients(build: type, dtype: torch.dtype, device: str) -> None:
+    acquisition = build(_posterior(dtype, device))
+    X = torch.rand(6, 2, dtype=dtype, device=device, requires_grad=True)
+    values = acquisition(X)
+    assert values.shape == (6,) and values.dtype == dtype and values.device.type == device
+    values.sum().backward()
+    assert X.grad is not None and torch.isfinite(X.grad).all()
+
+
+def test_acquisitions_are_modules_whose_constants_move_with_them() -> None:
+    acquisition = UpperConfidenceBound(_posterior(), beta=4.0)
+    assert dict(acquisition.named_buffers())["beta"].item() == 4.0
+    ei = ExpectedImprovement(_posterior(), best_y=-1.0)
+    assert ei.best_y.dtype == torch.float64 and ei.best_y.item() == -1.0
+
+
+@pytest.mark.parametrize("build", [ExpectedImprovement, LogExpectedImprovement, UpperConfidenceBound])
+def test_a_density_ratio_surrogate_is_refused_at_construction(build: type) -> None:
+    with pytest.raises(TypeError, match=r"needs a GaussianSurrogate .* got DensityOnly"):
+        build(DensityOnly())
+
+
+@pytest.mark.parametrize("beta", [-1.0, math.inf, math.nan, "2"])
+def test_ucb_rejects_bad_beta(beta: object) -> None:
+    with pytest.raises(ValueError, match=r"beta must be a finite number >= 0"):
+        UpperConfidenceBound(_posterior(), beta=beta)  # type: ignore[arg-type]

@@ -1,0 +1,160 @@
+"""BayesianOptimizer: finds optima, batches and asynchronous asks, and never crashes on awkward data."""
+
+from __future__ import annotations
+
+import statistics
+import warnings
+from typing import Any
+
+import pytest
+import torch
+
+from bohpo.acquisition import (
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    ProbabilityOfImprovement,
+    UpperConfidenceBound,
+)
+from bohpo.errors import NumericalWarning, TrialFailedWarning
+from bohpo.loop import minimize
+from bohpo.problems import Branin
+from bohpo.searchers import BayesianOptimizer, make_searcher
+from bohpo.space import Categorical, Float, Int, Space
+from bohpo.surrogates import gp as gp_module
+
+FAST = {"n_raw": 256, "n_restarts": 4}
+
+
+def _space() -> Space:
+    return Space({"x": Float(-2.0, 2.0), "k": Int(0, 5), "c": Categorical(["a", "b", "c"])})
+
+
+def _objective(p: dict[str, Any]) -> float:
+    return (p["x"] - 0.7) ** 2 + 0.3 * abs(p["k"] - 3) + {"a": 1.0, "b": 0.0, "c": 0.5}[p["c"]]
+
+
+@pytest.mark.slow
+def test_beats_random_search_on_branin() -> None:
+    problem = Branin()
+    gp_regret, random_regret = [], []
+    for seed in range(3):
+        gp = minimize(problem, problem.space, BayesianOptimizer(problem.space, seed=seed, **FAST), 25)
+        rs = minimize(problem, problem.space, "random", 25, seed=seed)
+        gp_regret.append(gp.best.value - problem.optimum)  # type: ignore[union-attr, operator]
+        rs_regret = rs.best.value - problem.optimum  # type: ignore[union-attr, operator]
+        random_regret.append(rs_regret)
+    assert statistics.median(gp_regret) < 0.1 < statistics.median(random_regret)
+
+
+@pytest.mark.slow
+def test_mixed_space_optimum_is_found() -> None:
+    best = []
+    for seed in range(3):
+        searcher = minimize(_objective, _space(), BayesianOptimizer(_space(), seed=seed, **FAST), 30)
+        assert searcher.best is not None and searcher.best.value is not None
+        best.append(searcher.best.value)
+    # the optimum is 0 at x = 0.7, k = 3, c = "b"; the runner-up combination (k = 3, c = "c") scores 0.5
+    assert statistics.median(best) < 0.05
+
+
+def test_a_batch_is_distinct_and_avoids_pending_trials() -> None:
+    searcher = BayesianOptimizer(_space(), n_initial=4, seed=0, **FAST)
+    for trial in searcher.ask(4):
+        searcher.tell(trial, _objective(trial.params))
+    waiting = searcher.ask(3)  # model-based, told later
+    batch = searcher.ask(4)
+    keys = [_space().key(t.params) for t in [*waiting, *batch]]
+    assert len(set(keys)) == 7
+    for trial in reversed(waiting + batch):  # told out of order
+        searcher.tell(trial, _objective(trial.params))
+    observed = {_space().key(t.params) for t in searcher.history}
+    assert _space().key(searcher.ask().params) not in observed
+
+
+def test_names_build_the_usual_pairings() -> None:
+    for name, expected in [
+        ("gp-ei", ExpectedImprovement),
+        ("gp-logei", LogExpectedImprovement),
+        ("gp-pi", ProbabilityOfImprovement),
+        ("gp-ucb", UpperConfidenceBound),
+    ]:
+        searcher = make_searcher(name, _space(), seed=0)
+        assert isinstance(searcher, BayesianOptimizer)
+        for trial in searcher.ask(searcher.n_initial):
+            searcher.tell(trial, _objective(trial.params))
+        searcher.surrogate.fit(
+            _space().encode([t.params for t in searcher.history]),
+            torch.tensor([t.value for t in searcher.history], dtype=torch.float64),
+        )
+        assert isinstance(searcher.acquisition(searcher.surrogate), expected)
+
+
+def test_maximize_turns_the_objective_around() -> None:
+    space = Space({"x": Float(0.0, 1.0)})
+    searcher = minimize(lambda p: -((p["x"] - 0.25) ** 2), space, BayesianOptimizer(space, seed=0, direction="maximize",
+                                                                                    **FAST), 12)  # fmt: skip
+    assert searcher.best is not None and abs(searcher.best.params["x"] - 0.25) < 0.05
+
+
+@pytest.mark.parametrize(
+    "case", ["one observation", "constant", "duplicates", "tiny scale", "huge scale", "outliers", "mostly failed"]
+)
+def test_awkward_histories_still_give_valid_trials(case: str) -> None:
+    space = _space()
+    searcher = BayesianOptimizer(space, n_initial=1, seed=0, **FAST)
+    configs = space.sample(12, generator=torch.Generator().manual_seed(0))
+    values = [_objective(c) for c in configs]
+    if case == "one observation":
+        configs, values = configs[:1], values[:1]
+    elif case == "constant":
+        values = [2.0] * len(values)
+    elif case == "duplicates":
+        configs, values = [configs[0]] * 6 + [configs[1]] * 6, [1.0] * 6 + [2.0] * 6
+    elif case == "tiny scale":
+        values = [v * 1e-12 for v in values]
+    elif case == "huge scale":
+        values = [v * 1e12 for v in values]
+    elif case == "outliers":
+        values[0], values[5] = 1e9, -1e9
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrialFailedWarning)
+        for i, (config, value) in enumerate(zip(configs, values, strict=True)):
+            failed = case == "mostly failed" and i % 6 != 0
+            searcher.tell(config, value, failed=failed)
+    for trial in [searcher.ask(), *searcher.ask(3)]:
+        assert space.validate(trial.params) == trial.params
+    assert len({space.key(t.params) for t in searcher.pending}) == 4
+
+
+def test_a_model_failure_falls_back_to_space_filling(monkeypatch: pytest.MonkeyPatch) -> None:
+    space = _space()
+    searcher = BayesianOptimizer(space, n_initial=3, seed=0, **FAST)
+    for trial in searcher.ask(5):
+        searcher.tell(trial, _objective(trial.params))
+
+    def broken(K: torch.Tensor) -> tuple[torch.Tensor, float]:
+        raise gp_module.CholeskyError("the kernel matrix is not positive definite")
+
+    monkeypatch.setattr(gp_module, "robust_cholesky", broken)
+    with pytest.warns(NumericalWarning, match=r"the model failed .*; proposing space-filling points instead"):
+        trial = searcher.ask()
+    assert space.validate(trial.params) == trial.params
+
+
+def test_constructor_errors() -> None:
+    with pytest.raises(TypeError, match=r"surrogate must be a bohpo GP, got str"):
+        BayesianOptimizer(_space(), surrogate="gp")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"acquisition must be a class or callable"):
+        BayesianOptimizer(_space(), acquisition=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"n_initial must be >= 1, got 0"):
+        BayesianOptimizer(_space(), n_initial=0)
+    with pytest.raises(ValueError, match=r"dtype must be torch.float32 or torch.float64"):
+        BayesianOptimizer(_space(), dtype=torch.int64)
+
+
+@pytest.mark.slow
+def test_float32_runs_too() -> None:
+    space = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+    searcher = BayesianOptimizer(space, n_initial=4, seed=0, dtype=torch.float32, **FAST)
+    minimize(lambda p: (p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2, space, searcher, 10)
+    assert searcher.best is not None and searcher.best.value < 0.05  # type: ignore[operator]

@@ -1,0 +1,222 @@
+"""GP surrogate: the dense fast path against gpytorch and BoTorch, and the robustness the searcher relies on."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+from gpytorch.mlls import ExactMarginalLogLikelihood
+
+from bohpo.errors import NumericalWarning
+from bohpo.surrogates import GP, CholeskyError, GaussianSurrogate
+from bohpo.surrogates import gp as gp_module
+from bohpo.surrogates.gp import matern52, robust_cholesky
+from tests.conftest import DEVICES, DTYPES
+
+
+def _data(n: int = 25, d: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, d, generator=g, dtype=torch.float64)
+    y = torch.sin(6 * X).sum(-1) + (X - 0.4).square().sum(-1)
+    return X, y
+
+
+def test_gp_is_a_gaussian_surrogate() -> None:
+    assert isinstance(GP().fit(*_data()), GaussianSurrogate)
+
+
+def test_matern_matches_the_gpytorch_kernel() -> None:
+    X, _ = _data()
+    gp = GP().fit(X, _data()[1])
+    kernel = gp.model.covar_module
+    other = torch.rand(7, 3, dtype=torch.float64)
+    expected = kernel(other, X).to_dense()
+    torch.testing.assert_close(matern52(other, X, kernel.lengthscale.reshape(-1)), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_posterior_matches_botorch_and_gaussian_conditioning() -> None:
+    X, y = _data()
+    gp = GP().fit(X, y)
+    Xq = torch.rand(9, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    mean, var = gp.predict(Xq)
+
+    # BoTorch's own posterior of the fitted model, mapped back from standardised units
+    gp.model.eval()
+    posterior = gp.model.posterior(Xq)
+    sigma, mu = y.std(), y.mean()
+    torch.testing.assert_close(mean, posterior.mean.squeeze(-1) * sigma + mu, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(var, posterior.variance.squeeze(-1) * sigma**2, rtol=1e-7, atol=1e-12)
+
+    # Gaussian conditioning by hand, in float64, with gpytorch's kernel and the fitted noise and mean
+    kernel, noise = gp.model.covar_module, gp.model.likelihood.noise.item()
+    c = gp.model.mean_module.constant.item()
+    K = kernel(X, X).to_dense() + noise * torch.eye(len(X), dtype=torch.float64)
+    k = kernel(Xq, X).to_dense()
+    z = (y - mu) / sigma
+    by_hand_mean = c + k @ torch.linalg.solve(K, z - c)
+    by_hand_var = 1.0 - (k * torch.linalg.solve(K, k.T).T).sum(-1)
+    torch.testing.assert_close(mean, by_hand_mean * sigma + mu, rtol=1e-8, atol=1e-8)
+    torch.testing.assert_close(var, by_hand_var * sigma**2, rtol=1e-6, atol=1e-10)
+
+
+def test_loss_matches_gpytorch_and_its_gradient_matches_finite_differences() -> None:
+    X, y = _data(n=30, d=4)
+    model = GP().fit(X, y).model
+    with torch.no_grad():  # a point away from the optimum, where the gradient is not small
+        model.covar_module.raw_lengthscale.copy_(torch.tensor([[0.3, 0.7, 1.1, 0.2]]))
+        model.likelihood.noise_covar.raw_noise.fill_(0.01)
+        model.mean_module.raw_constant.fill_(0.2)
+    z = (y - y.mean()) / y.std()
+    model.train()
+    mll = ExactMarginalLogLikelihood(model.likelihood, model)
+
+    def reference() -> float:
+        with torch.no_grad():
+            return -mll(model(X), z).item()
+
+    for p in model.parameters():
+        p.requires_grad_(True)
+        p.grad = None
+    loss = gp_module._loss_with_gradient(model, X, z)
+    assert loss.item() == pytest.approx(reference(), rel=1e-7)
+    h = 1e-6
+    for name, p in model.named_parameters():
+        for i in range(p.numel()):
+            with torch.no_grad():
+                p.view(-1)[i] += h
+                up = reference()
+                p.view(-1)[i] -= 2 * h
+                down = reference()
+                p.view(-1)[i] += h
+            assert p.grad is not None
+            assert p.grad.view(-1)[i].item() == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-7), name
+
+
+def test_fit_maximises_the_posterior_and_warm_starts_agree() -> None:
+    X, y = _data(n=40, d=3)
+    cold = GP(warm_start=False).fit(X, y)
+    untrained = GP(max_iter=1).fit(X, y)
+    assert cold.negative_log_posterior(X, y) < untrained.negative_log_posterior(X, y)
+    warm = GP()
+    warm.fit(X[:-5], y[:-5])
+    warm.fit(X, y)
+    assert warm.negative_log_posterior(X, y).item() == pytest.approx(cold.negative_log_posterior(X, y).item(), abs=1e-3)
+
+
+def test_a_smooth_function_is_learned() -> None:
+    X, y = _data(n=60, d=2)
+    gp = GP().fit(X, y)
+    Xq = torch.rand(200, 2, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    truth = torch.sin(6 * Xq).sum(-1) + (Xq - 0.4).square().sum(-1)
+    mean, var = gp.predict(Xq)
+    error = (mean - truth).abs()
+    assert error.mean() < 0.05 and error.quantile(0.9) < 0.1  # the values span about 3.5
+    z = (mean - truth) / var.sqrt()
+    assert (z.abs() < 3).float().mean() > 0.9  # and its uncertainty is roughly calibrated
+
+
+def test_conditioning_on_the_mean_keeps_the_mean_and_shrinks_the_variance() -> None:
+    X, y = _data()
+    gp = GP().fit(X, y)
+    x_new = torch.tensor([[0.9, 0.1, 0.5]], dtype=torch.float64)
+    mean, var = gp.predict(x_new)
+    believer = gp.condition_on_mean(x_new)
+    mean2, var2 = believer.predict(x_new)
+    torch.testing.assert_close(mean2, mean, rtol=1e-6, atol=1e-6)
+    assert var2.item() < 0.05 * var.item()
+    assert believer.best_y == gp.best_y and believer.train_X.shape == (26, 3) and gp.train_X.shape == (25, 3)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dtype_and_device_follow_the_inputs(dtype: torch.dtype, device: str) -> None:
+    X, y = _data()
+    gp = GP().fit(X.to(dtype=dtype, device=device), y.to(dtype=dtype, device=device))
+    mean, var = gp.predict(torch.rand(4, 3, dtype=dtype, device=device))
+    assert mean.dtype == var.dtype == dtype and mean.device.type == device and mean.shape == (4,)
+    mean64, _ = GP().fit(X, y).predict(torch.full((1, 3), 0.5, dtype=torch.float64))
+    assert gp.predict(torch.full((1, 3), 0.5, dtype=dtype, device=device))[0].item() == pytest.approx(
+        mean64.item(), abs=1e-2
+    )
+
+
+def test_predict_keeps_batch_shapes_and_is_differentiable() -> None:
+    X, y = _data()
+    gp = GP().fit(X, y)
+    Xq = torch.rand(4, 5, 3, dtype=torch.float64, requires_grad=True)
+    mean, var = gp.predict(Xq)
+    assert mean.shape == var.shape == (4, 5)
+    (mean.sum() + var.sum()).backward()
+    assert Xq.grad is not None and torch.isfinite(Xq.grad).all()
+    with pytest.raises(ValueError, match=r"predict takes X of shape \(\.\.\., 3\), got \(4, 2\)"):
+        gp.predict(torch.rand(4, 2, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["one observation", "constant values", "duplicates", "tiny scale", "huge scale", "outlier"],
+)
+def test_awkward_data_fits_and_predicts_finitely(case: str) -> None:
+    X, y = _data(n=12)
+    if case == "one observation":
+        X, y = X[:1], y[:1]
+    elif case == "constant values":
+        y = torch.full_like(y, 3.0)
+    elif case == "duplicates":
+        X, y = torch.cat([X, X, X]), torch.cat([y, y, y + 1e-3])
+    elif case == "tiny scale":
+        y = y * 1e-12
+    elif case == "huge scale":
+        y = y * 1e12
+    else:
+        y = y.clone()
+        y[0] = 1e6
+    gp = GP().fit(X, y)
+    mean, var = gp.predict(torch.rand(5, X.shape[1], dtype=torch.float64))
+    assert torch.isfinite(mean).all() and torch.isfinite(var).all() and (var > 0).all()
+    if case in ("tiny scale", "huge scale"):
+        assert mean.abs().max() < 1e3 * y.abs().max()  # stays in the units of the data
+        assert mean.abs().max() > 1e-3 * y.abs().max()
+
+
+def test_fit_rejects_bad_data() -> None:
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"y must be a tensor of shape \(25,\)"):
+        GP().fit(X, y[:-1])
+    with pytest.raises(ValueError, match=r"X and y must be finite"):
+        GP().fit(X, torch.where(y > 0, y, torch.nan))
+    with pytest.raises(RuntimeError, match=r"not fitted yet"):
+        GP().predict(X)
+
+
+def test_robust_cholesky_adds_jitter_then_gives_up() -> None:
+    v = torch.tensor([[1.0, 2.0, 3.0]], dtype=torch.float64)
+    singular = v.T @ v  # rank one
+    L, jitter = robust_cholesky(singular)
+    assert jitter > 0 and torch.isfinite(L).all()
+    with pytest.raises(CholeskyError):
+        robust_cholesky(torch.full((3, 3), math.nan, dtype=torch.float64))
+
+
+def test_a_factorisation_that_needs_jitter_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    X, y = _data()
+    gp = GP().fit(X, y)
+    real = gp_module.robust_cholesky
+    monkeypatch.setattr(gp_module, "robust_cholesky", lambda K: (real(K)[0], 1e-6))
+    with pytest.warns(NumericalWarning, match=r"added 1e-06 relative jitter"):
+        gp.fit(X, y)
+
+
+def test_warm_state_round_trips_through_json() -> None:
+    X, y = _data()
+    gp = GP().fit(X, y)
+    other = GP()
+    other.load_warm_state(json.loads(json.dumps(gp.warm_state())))
+    a, b = GP(), GP()
+    a.load_warm_state(gp.warm_state())
+    b.load_warm_state(other.warm_state())
+    torch.testing.assert_close(a.fit(X, y).predict(X[:3])[0], b.fit(X, y).predict(X[:3])[0], rtol=0, atol=0)
+    with pytest.raises(ValueError, match=r"warm state maps parameter names to lists"):
+        GP().load_warm_state({"x": 3})  # type: ignore[dict-item]
