@@ -168,7 +168,7 @@ def _refine(acquisition: nn.Module, space: Space, starts: Tensor, *, max_iter: i
         warnings.simplefilter("ignore", RuntimeWarning)
         result: Any = minimize(
             loss_and_grad, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * x0.size,
-            options={"maxiter": max_iter, "ftol": 1e-10, "gtol": 1e-7},
+            options={"maxiter": max_iter, "ftol": 1e-9, "gtol": 1e-5},
         )  # fmt: skip
     refined = torch.as_tensor(result.x, dtype=starts.dtype, device=starts.device).reshape(shape)
     return starts.detach().index_copy(1, index, refined)

@@ -12,6 +12,7 @@ from bohpo.problems.synthetic import (
     Hartmann6,
     Levy,
     Michalewicz,
+    MixedBranin,
     Rosenbrock,
     SixHumpCamel,
     StyblinskiTang,
@@ -24,6 +25,7 @@ __all__ = [
     "Hartmann6",
     "Levy",
     "Michalewicz",
+    "MixedBranin",
     "Problem",
     "Rosenbrock",
     "SixHumpCamel",
@@ -37,6 +39,7 @@ _FIXED: dict[str, Callable[[], Problem]] = {
     "branin": Branin,
     "hartmann3": Hartmann3,
     "hartmann6": Hartmann6,
+    "mixed-branin": MixedBranin,
     "six-hump-camel": SixHumpCamel,
 }
 _FREE_DIM: dict[str, Callable[[int], Problem]] = {

@@ -8,6 +8,8 @@ Virtual Library of Simulation Experiments (Surjanovic & Bingham) and BoTorch's t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -15,7 +17,8 @@ from scipy.optimize import minimize_scalar
 from torch import Tensor
 
 from bohpo._checks import check_count
-from bohpo.problems.base import SyntheticProblem
+from bohpo.problems.base import Problem, SyntheticProblem
+from bohpo.space import Categorical, Float, Int, Space
 
 __all__ = [
     "Ackley",
@@ -24,6 +27,7 @@ __all__ = [
     "Hartmann6",
     "Levy",
     "Michalewicz",
+    "MixedBranin",
     "Rosenbrock",
     "SixHumpCamel",
     "StyblinskiTang",
@@ -271,3 +275,38 @@ class SixHumpCamel(SyntheticProblem):
         self._check_input(X)
         x0, x1 = X[..., 0], X[..., 1]
         return (4 - 2.1 * x0**2 + x0**4 / 3) * x0**2 + x0 * x1 + (-4 + 4 * x1**2) * x1**2
+
+
+class MixedBranin(Problem):
+    """Branin with an integer and a categorical input: a mixed space with a known optimum.
+
+    f(x0, x1, k, c) = branin(x0, x1) + 0.1 (k - 7)^2 + offset(c), offsets {a: 1, b: 0, c: 0.5, d: 2},
+    on x0 in [-5, 10], x1 in [0, 15], k in 0..10, c in {a, b, c, d}; optimum 0.397887 at Branin's minimisers with
+    k = 7 and c = "b".
+
+    Example:
+        >>> round(MixedBranin()({"x0": math.pi, "x1": 2.275, "k": 7, "c": "b"}), 6)
+        0.397887
+    """
+
+    name = "mixed-branin"
+    _offsets = {"a": 1.0, "b": 0.0, "c": 0.5, "d": 2.0}
+
+    def __init__(self) -> None:
+        self._branin = Branin()
+        self.optimum = self._branin.optimum
+        self.space = Space(
+            {
+                "x0": Float(-5.0, 10.0),
+                "x1": Float(0.0, 15.0),
+                "k": Int(0, 10),
+                "c": Categorical(list(self._offsets)),
+            }
+        )
+
+    def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
+        if budget is not None:
+            raise ValueError(f"{self.name} has no fidelity; budget must be None, got {budget!r}")
+        p = self.space.validate(params)
+        smooth = self._branin({"x0": p["x0"], "x1": p["x1"]})
+        return smooth + 0.1 * (p["k"] - 7) ** 2 + self._offsets[p["c"]]

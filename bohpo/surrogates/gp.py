@@ -64,11 +64,13 @@ def robust_cholesky(K: Tensor) -> tuple[Tensor, float]:
     Raises:
         CholeskyError: ``K`` is not positive definite even with the largest jitter (or holds NaN).
     """
-    scale = K.diagonal().mean().abs().clamp_min(1e-12).detach()
-    eye = torch.eye(K.shape[-1], dtype=K.dtype, device=K.device)
     for jitter in _JITTERS:
-        L, info = torch.linalg.cholesky_ex(K + (jitter * scale) * eye if jitter else K)
-        if int(info) == 0 and not torch.isnan(L).any():
+        jittered = K
+        if jitter:
+            scale = K.diagonal().mean().abs().clamp_min(1e-12).detach()
+            jittered = K + (jitter * scale) * torch.eye(K.shape[-1], dtype=K.dtype, device=K.device)
+        L, info = torch.linalg.cholesky_ex(jittered)
+        if int(info) == 0 and not torch.isnan(L.diagonal()).any():
             return L, jitter
     raise CholeskyError(f"the {K.shape[-1]} x {K.shape[-1]} kernel matrix is not positive definite")
 
@@ -140,6 +142,8 @@ class GP:
             )
         self._X, self._z, self._L = X, z, L
         self._lengthscale = _lengthscale(self.model).detach()
+        self._X_scaled = X / self._lengthscale  # (n, D), kept for predict
+        self._X_scaled_sq = self._X_scaled.square().sum(-1)  # (n,)
         residual = (z - self.model.mean_module.constant).unsqueeze(-1)  # (n, 1)
         self._alpha = torch.cholesky_solve(residual, L).squeeze(-1)  # (n,)
 
@@ -170,7 +174,7 @@ class GP:
             raise ValueError(f"predict takes X of shape (..., {self._X.shape[-1]}), got {tuple(X.shape)}")
         batch = X.shape[:-1]
         Xf = X.reshape(-1, X.shape[-1])  # (m, D)
-        k = matern52(Xf, self._X, self._lengthscale)  # (m, n)
+        k = _matern52_scaled(Xf / self._lengthscale, self._X_scaled, self._X_scaled_sq)  # (m, n)
         mean = self.model.mean_module.constant + k @ self._alpha  # (m,)
         v = torch.linalg.solve_triangular(self._L, k.transpose(-1, -2), upper=False)  # (n, m)
         var = (1.0 - v.square().sum(-2)).clamp_min(1e-10)  # the kernel has unit variance
@@ -254,8 +258,13 @@ _SQRT5 = math.sqrt(5.0)
 
 def matern52(X1: Tensor, X2: Tensor, lengthscale: Tensor) -> Tensor:
     """Matérn-5/2 ARD kernel with unit variance: X1 (m, D), X2 (n, D), lengthscale (D,) -> (m, n)."""
-    A, B = X1 / lengthscale, X2 / lengthscale
-    r2 = (A.square().sum(-1, keepdim=True) + B.square().sum(-1) - 2 * A @ B.transpose(-1, -2)).clamp_min(1e-36)
+    B = X2 / lengthscale
+    return _matern52_scaled(X1 / lengthscale, B, B.square().sum(-1))
+
+
+def _matern52_scaled(A: Tensor, B: Tensor, B_sq: Tensor) -> Tensor:
+    """The kernel of inputs already divided by the lengthscales: A (m, D), B (n, D), B_sq (n,) = |B_i|^2."""
+    r2 = (A.square().sum(-1, keepdim=True) + B_sq - 2 * A @ B.transpose(-1, -2)).clamp_min(1e-36)
     r = r2.sqrt()
     return (1 + _SQRT5 * r + (5.0 / 3.0) * r2) * torch.exp(-_SQRT5 * r)
 
@@ -302,7 +311,8 @@ def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor) -> Tensor:
     r2 = (A.square().sum(-1, keepdim=True) + A.square().sum(-1) - 2 * A @ A.T).clamp_min(0.0)  # (n, n)
     r = r2.sqrt()
     decay = torch.exp(-_SQRT5 * r)
-    K = (1 + _SQRT5 * r + (5.0 / 3.0) * r2) * decay + noise * torch.eye(n, dtype=X.dtype, device=X.device)
+    K = (1 + _SQRT5 * r + (5.0 / 3.0) * r2) * decay
+    K.diagonal().add_(noise.squeeze())
     L, _ = robust_cholesky(K)
     residual = (z - c).unsqueeze(-1)  # (n, 1)
     alpha = torch.cholesky_solve(residual, L)  # (n, 1)
@@ -335,25 +345,35 @@ def _log_normal(prior: LogNormalPrior, x: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _maximise_posterior(model: SingleTaskGP, X: Tensor, z: Tensor, *, max_iter: int) -> None:
-    """L-BFGS-B over the raw hyperparameters (with their constraint bounds), from their current values."""
+    """L-BFGS-B over the raw hyperparameters, from their current values.
+
+    Parameters bounded below by a positive number (lengthscales, noise) are searched in log space, where the loss
+    is far better conditioned: a warm-started fit then takes a handful of iterations.
+    """
     params, bounds = get_parameters_and_bounds(model)
     names = list(params)
     sizes = [params[k].numel() for k in names]
     lower = np.concatenate([_bound(bounds.get(k), 0, s, -np.inf) for k, s in zip(names, sizes, strict=True)])
     upper = np.concatenate([_bound(bounds.get(k), 1, s, np.inf) for k, s in zip(names, sizes, strict=True)])
+    logged = (lower > 0) & np.isinf(upper)  # (P,) elements searched as log(value)
     start = np.concatenate([params[k].detach().cpu().double().flatten().numpy() for k in names])
     start = np.clip(start, lower, upper)
+    start[logged] = np.log(start[logged])
+    lower[logged] = np.log(lower[logged])
 
-    def assign(x: np.ndarray) -> None:
+    def assign(x: np.ndarray) -> np.ndarray:
+        values = x.copy()
+        values[logged] = np.exp(values[logged])
         offset = 0
         with torch.no_grad():
             for name, size in zip(names, sizes, strict=True):
-                value = torch.as_tensor(x[offset : offset + size], dtype=X.dtype, device=X.device)
+                value = torch.as_tensor(values[offset : offset + size], dtype=X.dtype, device=X.device)
                 params[name].copy_(value.reshape(params[name].shape))
                 offset += size
+        return values
 
     def loss_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
-        assign(x)
+        values = assign(x)
         for p in params.values():
             p.grad = None
         try:
@@ -363,13 +383,14 @@ def _maximise_posterior(model: SingleTaskGP, X: Tensor, z: Tensor, *, max_iter: 
         if not torch.isfinite(loss):
             return _FAILED, np.zeros_like(x)
         grad = np.concatenate([_grad(params[k]) for k in names])
+        grad[logged] *= values[logged]  # chain rule through value = exp(x)
         return float(loss), grad
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy's line search may probe extreme values
         result: Any = minimize(
             loss_and_grad, start, jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper, strict=True)),
-            options={"maxiter": max_iter, "ftol": 1e-7, "gtol": 1e-3},
+            options={"maxiter": max_iter, "ftol": 1e-8, "gtol": 1e-3},
         )  # fmt: skip
     if np.isfinite(result.fun) and result.fun < _FAILED:
         assign(result.x)
