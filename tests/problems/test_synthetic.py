@@ -15,6 +15,7 @@ from bohpo.problems import (
     Hartmann6,
     Levy,
     Michalewicz,
+    MixedBranin,
     Rosenbrock,
     SixHumpCamel,
     StyblinskiTang,
@@ -125,6 +126,15 @@ def test_vectorised_evaluation_follows_dtype_and_device(
     torch.testing.assert_close(values.double().cpu(), one_by_one, rtol=tol, atol=tol * 10)
 
 
+def test_mixed_branin_has_its_optimum_at_the_known_combination() -> None:
+    problem = MixedBranin()
+    for x0, x1 in Branin().minimizers.tolist():
+        assert problem({"x0": x0, "x1": x1, "k": 7, "c": "b"}) == pytest.approx(problem.optimum, abs=1e-9)
+    others = problem.space.sample(2000, generator=torch.Generator().manual_seed(0))
+    assert min(problem(c) for c in others) > problem.optimum
+    assert problem({"x0": math.pi, "x1": 2.275, "k": 5, "c": "c"}) == pytest.approx(problem.optimum + 0.4 + 0.5)
+
+
 def test_bad_inputs_are_rejected() -> None:
     with pytest.raises(ValueError, match=r"branin takes X of shape \(n, 2\), got \(3,\)"):
         Branin().evaluate_true(torch.zeros(3))
@@ -138,8 +148,8 @@ def test_bad_inputs_are_rejected() -> None:
 
 def test_registry_builds_every_problem() -> None:
     assert problem_names() == [
-        "ackley", "branin", "hartmann3", "hartmann6", "levy", "michalewicz", "rosenbrock", "six-hump-camel",
-        "styblinski-tang",
+        "ackley", "branin", "hartmann3", "hartmann6", "levy", "michalewicz", "mixed-branin", "rosenbrock",
+        "six-hump-camel", "styblinski-tang",
     ]  # fmt: skip
     assert make_problem("ackley", dim=7).dim == 7 and make_problem("levy").dim == 2
     with pytest.raises(ValueError, match=r"unknown problem 'sphere'; known: ackley, branin"):
