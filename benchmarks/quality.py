@@ -16,6 +16,7 @@ with its defaults (seeded), on the same space declared through Optuna's distribu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import statistics
@@ -29,7 +30,7 @@ from typing import Any
 
 import torch
 
-from bohpo import BayesianOptimizer, Categorical, Float, Int, RandomSearch, Space, minimize
+from bohpo import BayesianOptimizer, Categorical, Float, Int, RandomSearch, minimize
 from bohpo.problems import Problem, make_problem
 
 PROBLEMS: dict[str, Callable[[], Problem]] = {
@@ -91,10 +92,8 @@ def _values_botorch(problem: Problem, seed: int, budget: int) -> list[float]:
     while len(values) < budget:
         y = -torch.tensor(values, dtype=torch.float64).unsqueeze(-1)
         model = SingleTaskGP(X, y)
-        try:
+        with contextlib.suppress(Exception):  # the canonical loop keeps the prior-mode values when fitting fails
             fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
-        except Exception:  # the canonical loop keeps the prior-mode hyperparameters when fitting fails
-            pass
         acquisition = LogExpectedImprovement(model, best_f=y.max())
         candidate, _ = optimize_acqf(acquisition, bounds=bounds, q=1, num_restarts=10, raw_samples=512)
         x = space.snap(candidate)
@@ -153,7 +152,8 @@ def report(runs: list[dict[str, Any]], *, budget: int) -> str:
     ]
     normalised: dict[str, list[float]] = {m: [] for m in methods}
     for problem in problems:
-        random_final = [_regret_at(by_key[("random", problem, s)], budget) for s in seeds if ("random", problem, s) in by_key]
+        random_runs = [by_key[("random", problem, s)] for s in seeds if ("random", problem, s) in by_key]
+        random_final = [_regret_at(r, budget) for r in random_runs]
         scale = statistics.median(random_final) if random_final else None
         for method in methods:
             mine = [by_key[(method, problem, s)] for s in seeds if (method, problem, s) in by_key]
@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, help="markdown report; the raw runs go beside it as JSON")
+    parser.add_argument("--out", type=Path, help="markdown report; the raw runs go beside it as JSON, run by run")
+    parser.add_argument("--merge", type=Path, nargs="*", default=[], help="also report the runs of these JSON files")
     args = parser.parse_args(argv)
     problems, methods = args.problems.split(","), args.methods.split(",")
     for name in problems:
@@ -196,19 +197,27 @@ def main(argv: list[str] | None = None) -> int:
         if name not in METHODS:
             parser.error(f"unknown method {name!r}; known: {', '.join(METHODS)}")
     jobs = [(m, p, s, args.budget) for p in problems for s in range(args.seeds) for m in methods]
-    runs = []
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        for i, run in enumerate(pool.map(run_one, *zip(*jobs, strict=True))):
-            runs.append(run)
-            print(f"[{i + 1}/{len(jobs)}] {run['problem']} {run['method']} seed {run['seed']}: "
-                  f"{run['seconds']:.1f} s", file=sys.stderr, flush=True)  # fmt: skip
+    runs: list[dict[str, Any]] = []
+    raw = args.out.with_suffix(".json") if args.out is not None else None
+    if jobs and args.seeds > 0:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            for i, run in enumerate(pool.map(run_one, *zip(*jobs, strict=True))):
+                runs.append(run)
+                print(f"[{i + 1}/{len(jobs)}] {run['problem']} {run['method']} seed {run['seed']}: "
+                      f"{run['seconds']:.1f} s", file=sys.stderr, flush=True)  # fmt: skip
+                if raw is not None:  # saved as it goes: an interrupted run still leaves its results
+                    raw.parent.mkdir(parents=True, exist_ok=True)
+                    raw.write_text(json.dumps(runs))
+    for path in args.merge:
+        runs += json.loads(path.read_text())
     text = report(runs, budget=args.budget)
     print(text)
     if args.out is not None:
         command = "python benchmarks/quality.py " + " ".join(sys.argv[1:] if argv is None else argv)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(f"# Sample efficiency\n\nProduced by `{command}`.\n\n{text}\n")
-        args.out.with_suffix(".json").write_text(json.dumps(runs))
+        if runs and raw is not None:
+            raw.write_text(json.dumps(runs))
     return 0
 
 

@@ -219,7 +219,7 @@ class Categorical:
         3
     """
 
-    choices: tuple[Any, ...]
+    choices: Sequence[Any]  # stored as a tuple
 
     def __post_init__(self) -> None:
         choices = self.choices

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from torch.quasirandom import SobolEngine
 
 from bohpo._checks import check_count
+from bohpo._threads import single_threaded_blas
 from bohpo.seeding import seed_entropy
 from bohpo.space import Categorical, Float, Int, Space
 
@@ -79,7 +80,7 @@ def optimize_acquisition(
     pool_values = _score(acquisition, pool)  # (p,)
     pool_values = torch.where(_is_excluded(pool, exclude), torch.full_like(pool_values, -torch.inf), pool_values)
 
-    starts = pool[pool_values.argsort(descending=True)[: min(n_restarts, pool.shape[0])]]  # (r, D)
+    starts = pool[_pick_starts(pool_values, n_restarts, generator)]  # (r, D)
     refined = space.snap(_refine(acquisition, space, starts, max_iter=max_iter))  # (r, D)
     candidates = _discrete_search(acquisition, space, torch.cat([refined, starts]), exclude)
     values = _score(acquisition, candidates)
@@ -129,6 +130,21 @@ def _pool(
     return space.snap(torch.cat(parts)).to(dtype=dtype, device=device)
 
 
+def _pick_starts(values: Tensor, n_restarts: int, generator: torch.Generator) -> Tensor:
+    """(r,) pool indices to refine: the best point, then a draw without replacement with probabilities
+    proportional to exp(value - max) — the best regions, but not all restarts in the same basin."""
+    order = values.argsort(descending=True)
+    if not torch.isfinite(values[order[0]]):
+        return order[:n_restarts]
+    weights = torch.exp(values - values[order[0]]).double().cpu()
+    weights[order[0]] = 0.0
+    n_more = min(n_restarts - 1, int((weights > 0).sum()))
+    if n_more == 0:
+        return order[:1]
+    more = torch.multinomial(weights, n_more, replacement=False, generator=generator).to(values.device)
+    return torch.cat([order[:1], more])
+
+
 def _score(acquisition: nn.Module, X: Tensor) -> Tensor:
     """(p,) acquisition values, NaN replaced by -inf, scored in chunks without gradient."""
     with torch.no_grad():
@@ -164,11 +180,11 @@ def _refine(acquisition: nn.Module, space: Space, starts: Tensor, *, max_iter: i
         (grad,) = torch.autograd.grad(loss, free)
         return loss.item(), torch.nan_to_num(grad).detach().cpu().double().flatten().numpy()
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), single_threaded_blas():
         warnings.simplefilter("ignore", RuntimeWarning)
         result: Any = minimize(
             loss_and_grad, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * x0.size,
-            options={"maxiter": max_iter, "ftol": 1e-9, "gtol": 1e-5},
+            options={"maxiter": max_iter, "ftol": 1e-6, "gtol": 1e-4},
         )  # fmt: skip
     refined = torch.as_tensor(result.x, dtype=starts.dtype, device=starts.device).reshape(shape)
     return starts.detach().index_copy(1, index, refined)

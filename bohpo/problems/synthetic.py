@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -290,7 +291,7 @@ class MixedBranin(Problem):
     """
 
     name = "mixed-branin"
-    _offsets = {"a": 1.0, "b": 0.0, "c": 0.5, "d": 2.0}
+    _offsets: Mapping[str, float] = MappingProxyType({"a": 1.0, "b": 0.0, "c": 0.5, "d": 2.0})
 
     def __init__(self) -> None:
         self._branin = Branin()

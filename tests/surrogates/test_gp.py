@@ -30,7 +30,7 @@ def test_gp_is_a_gaussian_surrogate() -> None:
 def test_matern_matches_the_gpytorch_kernel() -> None:
     X, _ = _data()
     gp = GP().fit(X, _data()[1])
-    kernel = gp.model.covar_module
+    kernel = gp.model.covar_module.base_kernel
     other = torch.rand(7, 3, dtype=torch.float64)
     expected = kernel(other, X).to_dense()
     torch.testing.assert_close(matern52(other, X, kernel.lengthscale.reshape(-1)), expected, rtol=1e-10, atol=1e-12)
@@ -49,14 +49,14 @@ def test_posterior_matches_botorch_and_gaussian_conditioning() -> None:
     torch.testing.assert_close(mean, posterior.mean.squeeze(-1) * sigma + mu, rtol=1e-9, atol=1e-9)
     torch.testing.assert_close(var, posterior.variance.squeeze(-1) * sigma**2, rtol=1e-7, atol=1e-12)
 
-    # Gaussian conditioning by hand, in float64, with gpytorch's kernel and the fitted noise and mean
+    # Gaussian conditioning by hand, in float64, with gpytorch's kernel (output scale included), the fitted noise
+    # and the model's zero mean
     kernel, noise = gp.model.covar_module, gp.model.likelihood.noise.item()
-    c = gp.model.mean_module.constant.item()
     K = kernel(X, X).to_dense() + noise * torch.eye(len(X), dtype=torch.float64)
     k = kernel(Xq, X).to_dense()
     z = (y - mu) / sigma
-    by_hand_mean = c + k @ torch.linalg.solve(K, z - c)
-    by_hand_var = 1.0 - (k * torch.linalg.solve(K, k.T).T).sum(-1)
+    by_hand_mean = k @ torch.linalg.solve(K, z)
+    by_hand_var = kernel.outputscale - (k * torch.linalg.solve(K, k.T).T).sum(-1)
     torch.testing.assert_close(mean, by_hand_mean * sigma + mu, rtol=1e-8, atol=1e-8)
     torch.testing.assert_close(var, by_hand_var * sigma**2, rtol=1e-6, atol=1e-10)
 
@@ -65,9 +65,9 @@ def test_loss_matches_gpytorch_and_its_gradient_matches_finite_differences() -> 
     X, y = _data(n=30, d=4)
     model = GP().fit(X, y).model
     with torch.no_grad():  # a point away from the optimum, where the gradient is not small
-        model.covar_module.raw_lengthscale.copy_(torch.tensor([[0.3, 0.7, 1.1, 0.2]]))
+        model.covar_module.base_kernel.raw_lengthscale.copy_(torch.tensor([[0.3, 0.7, 1.1, 0.2]]))
+        model.covar_module.raw_outputscale.fill_(1.7)
         model.likelihood.noise_covar.raw_noise.fill_(0.01)
-        model.mean_module.raw_constant.fill_(0.2)
     z = (y - y.mean()) / y.std()
     model.train()
     mll = ExactMarginalLogLikelihood(model.likelihood, model)
