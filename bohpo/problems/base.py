@@ -21,6 +21,13 @@ class Problem:
         space: The search space.
         optimum: The best (lowest) achievable value, or ``None`` when unknown.
         max_budget: Largest fidelity for a multi-fidelity problem, ``None`` otherwise.
+
+    Example:
+        >>> from bohpo.problems import make_problem
+        >>> problem = make_problem("branin")
+        >>> value = problem({"x0": 0.0, "x1": 0.0})
+        >>> round(value, 3), round(problem.regret(value), 3)
+        (55.602, 55.204)
     """
 
     name: str = "problem"

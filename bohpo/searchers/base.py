@@ -49,6 +49,18 @@ class Searcher:
         seed: The integer all randomness of this searcher derives from.
         id: A random identity, stamped on the searcher's trials and kept in its history.
         direction: ``"minimize"`` or ``"maximize"``.
+
+    Example:
+        >>> from bohpo.searchers import RandomSearch
+        >>> from bohpo.space import Float, Space
+        >>> searcher = RandomSearch(Space({"x": Float(0.0, 1.0)}), seed=0)
+        >>> trials = searcher.ask(2)
+        >>> _ = searcher.tell(trials[1], 0.5)
+        >>> len(searcher.pending), searcher.best is trials[1]
+        (1, True)
+        >>> resumed = RandomSearch(Space({"x": Float(0.0, 1.0)})).load_history(searcher.to_json())
+        >>> resumed.ask().params == searcher.ask().params
+        True
     """
 
     def __init__(self, space: Space, *, seed: SeedLike = None, direction: Direction = "minimize") -> None:
