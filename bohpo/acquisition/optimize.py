@@ -66,25 +66,31 @@ def optimize_acquisition(
         dtype, device: Of the candidates.
 
     Returns:
-        ``(x, value)``: x (D,) on the lattice, value a scalar tensor. When every point of the space is excluded (a
-        tiny space), the best excluded one is returned.
+        ``(x, value)``: x (D,) on the lattice, value a scalar tensor. When no candidate is allowed (every point of a
+        tiny space is excluded), the best pool point is returned if its value is finite, else the first, with value
+        -inf; the caller decides what to do with a repeat.
     """
     check_count(n_raw, "n_raw", minimum=1)
     check_count(n_restarts, "n_restarts", minimum=1)
     check_count(max_iter, "max_iter", minimum=0)
     D = space.dim
+    # Excluded points go through the same snapping arithmetic as candidates, so equal points compare equal in any
+    # dtype; the tolerance is a few units of the dtype's resolution.
     exclude = (
-        torch.empty(0, D, dtype=dtype, device=device) if exclude is None else exclude.to(dtype=dtype, device=device)
+        torch.empty(0, D, dtype=dtype, device=device)
+        if exclude is None
+        else space.snap(exclude.to(dtype=dtype, device=device))
     )
+    same = max(_SAME, 8 * torch.finfo(dtype).eps)
     pool = _pool(space, n_raw, generator, incumbents, dtype=dtype, device=device)  # (p, D)
     pool_values = _score(acquisition, pool)  # (p,)
-    pool_values = torch.where(_is_excluded(pool, exclude), torch.full_like(pool_values, -torch.inf), pool_values)
+    pool_values = torch.where(_is_excluded(pool, exclude, same), torch.full_like(pool_values, -torch.inf), pool_values)
 
     starts = pool[_pick_starts(pool_values, n_restarts, generator)]  # (r, D)
     refined = space.snap(_refine(acquisition, space, starts, max_iter=max_iter))  # (r, D)
-    candidates = _discrete_search(acquisition, space, torch.cat([refined, starts]), exclude)
+    candidates = _discrete_search(acquisition, space, torch.cat([refined, starts]), exclude, same)
     values = _score(acquisition, candidates)
-    values = torch.where(_is_excluded(candidates, exclude), torch.full_like(values, -torch.inf), values)
+    values = torch.where(_is_excluded(candidates, exclude, same), torch.full_like(values, -torch.inf), values)
 
     best = int(values.argmax())
     if torch.isfinite(values[best]):
@@ -132,11 +138,16 @@ def _pool(
 
 def _pick_starts(values: Tensor, n_restarts: int, generator: torch.Generator) -> Tensor:
     """(r,) pool indices to refine: the best point, then a draw without replacement with probabilities
-    proportional to exp(value - max) — the best regions, but not all restarts in the same basin."""
+    proportional to exp((value - max) / std) — the best regions, but not all restarts in the same basin."""
     order = values.argsort(descending=True)
     if not torch.isfinite(values[order[0]]):
         return order[:n_restarts]
-    weights = torch.exp(values - values[order[0]]).double().cpu()
+    finite = values[torch.isfinite(values)]
+    spread = finite.std() if finite.numel() > 1 else finite.new_tensor(1.0)
+    spread = spread if torch.isfinite(spread) and spread > 0 else finite.new_tensor(1.0)
+    # exp of the standardised value (as BoTorch's initialize_q_batch): the same choice for EI, LogEI, PI or UCB,
+    # whatever the scale of their values
+    weights = torch.exp((values - values[order[0]]) / spread).double().cpu()
     weights[order[0]] = 0.0
     n_more = min(n_restarts - 1, int((weights > 0).sum()))
     if n_more == 0:
@@ -152,11 +163,11 @@ def _score(acquisition: nn.Module, X: Tensor) -> Tensor:
     return torch.nan_to_num(values, nan=-torch.inf)
 
 
-def _is_excluded(X: Tensor, exclude: Tensor) -> Tensor:
-    """(b,) whether each row of X (b, D) equals a row of exclude (m, D)."""
+def _is_excluded(X: Tensor, exclude: Tensor, same: float) -> Tensor:
+    """(b,) whether each row of X (b, D) equals (within ``same``, max-abs) a row of exclude (m, D)."""
     if exclude.shape[0] == 0:
         return torch.zeros(X.shape[0], dtype=torch.bool, device=X.device)
-    return (torch.cdist(X, exclude, p=float("inf")) < _SAME).any(-1)
+    return (torch.cdist(X, exclude, p=float("inf")) < same).any(-1)
 
 
 def _continuous_columns(space: Space) -> list[int]:
@@ -219,17 +230,18 @@ def _neighbours(space: Space, X: Tensor) -> tuple[Tensor, Tensor]:
     return torch.cat(moves), torch.cat(owners)
 
 
-def _discrete_search(acquisition: nn.Module, space: Space, X: Tensor, exclude: Tensor) -> Tensor:
+def _discrete_search(acquisition: nn.Module, space: Space, X: Tensor, exclude: Tensor, same: float) -> Tensor:
     """Greedy best-neighbour moves over ints and categoricals, all rows at once: (b, D) -> (b, D)."""
     current = X.clone()
     values = _score(acquisition, current)
-    values = torch.where(_is_excluded(current, exclude), torch.full_like(values, -torch.inf), values)
+    values = torch.where(_is_excluded(current, exclude, same), torch.full_like(values, -torch.inf), values)
     for _ in range(_DISCRETE_ROUNDS):
         moves, owners = _neighbours(space, current)
         if moves.shape[0] == 0:
             break
         move_values = _score(acquisition, moves)
-        move_values = torch.where(_is_excluded(moves, exclude), torch.full_like(move_values, -torch.inf), move_values)
+        excluded = _is_excluded(moves, exclude, same)
+        move_values = torch.where(excluded, torch.full_like(move_values, -torch.inf), move_values)
         best = torch.full_like(values, -torch.inf).scatter_reduce(0, owners, move_values, reduce="amax")
         improved = best > values
         if not improved.any():

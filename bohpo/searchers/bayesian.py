@@ -17,6 +17,7 @@ from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, derive_seed
 from bohpo.space import Config, Space
 from bohpo.surrogates.gp import GP, CholeskyError
+from bohpo.trial import TrialStatus
 
 __all__ = ["AcquisitionFactory", "BayesianOptimizer"]
 
@@ -97,14 +98,18 @@ class BayesianOptimizer(Searcher):
         X = self.space.encode([t.params for t in completed], dtype=self.dtype, device=self.device)  # (n_obs, D)
         sign = 1.0 if self.direction == "minimize" else -1.0
         y = torch.tensor([sign * t.value for t in completed], dtype=self.dtype, device=self.device)  # type: ignore[operator]
+        failed = [t.params for t in self.history if t.status is TrialStatus.FAILED]
+        failed_X = self.space.encode(failed, dtype=self.dtype, device=self.device)  # (n_failed, D)
         try:
-            model = self.surrogate.fit(X, y)
-            pending = self.pending
-            if pending:
-                model = model.condition_on_mean(
-                    self.space.encode([t.params for t in pending], dtype=self.dtype, device=self.device)
-                )
-            return self.space.decode(self._batch(model, X, y, n, generator))
+            # The acquisition optimizer differentiates through the model, whatever the caller's grad mode.
+            with torch.inference_mode(False), torch.enable_grad():
+                model = self.surrogate.fit(X, y)
+                pending = self.pending
+                if pending:
+                    model = model.condition_on_mean(
+                        self.space.encode([t.params for t in pending], dtype=self.dtype, device=self.device)
+                    )
+                return self.space.decode(self._batch(model, X, y, failed_X, n, generator))
         except CholeskyError as err:
             warnings.warn(
                 f"BayesianOptimizer: the model failed ({err}); proposing space-filling points instead",
@@ -113,9 +118,12 @@ class BayesianOptimizer(Searcher):
             )
             return self._space_filling(n)
 
-    def _batch(self, model: GP, X: Tensor, y: Tensor, n: int, generator: torch.Generator) -> Tensor:
-        """(n, D) points chosen one by one, each conditioning the model for the next (kriging believer)."""
-        exclude = model.train_X  # observed and pending
+    def _batch(self, model: GP, X: Tensor, y: Tensor, failed_X: Tensor, n: int, generator: torch.Generator) -> Tensor:
+        """(n, D) points chosen one by one, each conditioning the model for the next (kriging believer).
+
+        Observed, pending and failed points are never proposed again (a configuration that failed would otherwise
+        keep winning: the model knows nothing of it)."""
+        exclude = torch.cat([model.train_X, failed_X])
         incumbents = X[y.argsort()[:_N_INCUMBENTS]]
         chosen = []
         for i in range(n):
@@ -126,7 +134,7 @@ class BayesianOptimizer(Searcher):
             chosen.append(x)
             if i + 1 < n:
                 model = model.condition_on_mean(x.unsqueeze(0))
-                exclude = model.train_X
+                exclude = torch.cat([model.train_X, failed_X])
         return torch.stack(chosen)
 
     def _space_filling(self, n: int) -> list[Config]:

@@ -138,21 +138,21 @@ class GP:
         _maximise_posterior(model, X, z, max_iter=self.max_iter)
         for p in model.parameters():
             p.requires_grad_(False)
-        self.model = model
+        self._set_cache(X, z, model)  # raises CholeskyError before anything of this fit is kept
         self._warm = {name: p.detach().clone() for name, p in model.named_parameters()}
         self._mu, self._sigma = mu, sigma
         self._best_y = y.min()
-        self._set_cache(X, z)
         self._fitted = True
         return self
 
-    def _set_cache(self, X: Tensor, z: Tensor) -> None:
-        K = _kernel_matrix(self.model, X)
-        L, jitter = robust_cholesky(K)
+    def _set_cache(self, X: Tensor, z: Tensor, model: SingleTaskGP) -> None:
+        """Factorise the kernel matrix of ``model`` at X, then keep the model and the posterior's caches."""
+        L, jitter = robust_cholesky(_kernel_matrix(model, X))
         if jitter:
             warnings.warn(
                 f"GP: added {jitter:g} relative jitter to factorise the kernel matrix", NumericalWarning, stacklevel=3
             )
+        self.model = model
         self._X, self._z, self._L = X, z, L
         self._lengthscale = _lengthscale(self.model).detach()
         self._X_scaled = X / self._lengthscale  # (n, D), kept for predict
@@ -205,7 +205,7 @@ class GP:
         other = copy.copy(self)
         X = torch.cat([self._X, X_new.detach()])
         z = torch.cat([self._z, (mean - self._mu) / self._sigma])
-        other._set_cache(X, z)
+        other._set_cache(X, z, self.model)
         return other
 
     def negative_log_posterior(self, X: Tensor, y: Tensor) -> Tensor:

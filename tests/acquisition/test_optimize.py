@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import Tensor, nn
 
 from bohpo.acquisition import optimize_acquisition
 from bohpo.space import Categorical, Float, Int, Space
+from tests.conftest import DTYPES
 
 
 class Bowl(nn.Module):
@@ -52,21 +54,38 @@ def test_categories_are_searched_not_rounded() -> None:
     assert space.decode(x.unsqueeze(0))[0] == {"c": "c", "k": 2}
 
 
-def test_excluded_points_are_never_returned() -> None:
-    space = Space({"k": Int(0, 4), "c": Categorical(["a", "b"])})
-    best = space.encode([{"k": 2, "c": "b"}])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_excluded_points_are_never_returned(dtype: torch.dtype) -> None:
+    space = Space({"k": Int(0, 4), "c": Categorical(["a", "b"]), "w": Int(1, 1000, log=True)})
+    best = space.encode([{"k": 2, "c": "b", "w": 7}], dtype=dtype)
     seen = [best]
     for _ in range(9):
         x, _ = optimize_acquisition(
-            Bowl(best[0]), space, generator=torch.Generator().manual_seed(3), exclude=torch.cat(seen)
+            Bowl(best[0]), space, generator=torch.Generator().manual_seed(3), exclude=torch.cat(seen), dtype=dtype
         )
-        assert not (torch.cat(seen) == x).all(-1).any()
+        assert x.dtype == dtype
+        keys = {space.key(c) for c in space.decode(torch.cat(seen))}
+        assert space.key(space.decode(x.unsqueeze(0))[0]) not in keys
         seen.append(x.unsqueeze(0))
-    assert len({space.key(c) for c in space.decode(torch.cat(seen))}) == 10  # the whole space, each once
-    x, _ = optimize_acquisition(
-        Bowl(best[0]), space, generator=torch.Generator().manual_seed(3), exclude=torch.cat(seen)
-    )
-    assert x.shape == (space.dim,)  # nothing left: still an answer
+    assert len({space.key(c) for c in space.decode(torch.cat(seen))}) == 10
+
+
+def test_a_fully_excluded_space_still_gives_an_answer() -> None:
+    space = Space({"c": Categorical(["a", "b"])})
+    everything = space.encode(space.grid())
+    x, _ = optimize_acquisition(Bowl(everything[0]), space, generator=torch.Generator(), exclude=everything)
+    assert x.shape == (2,) and space.decode(x.unsqueeze(0))[0]["c"] in ("a", "b")
+
+
+def test_restarts_are_refined_together_not_one_by_one() -> None:
+    space = Space({f"x{i}": Float(0.0, 1.0) for i in range(3)})
+    target = torch.tensor([0.2, 0.4, 0.6], dtype=torch.float64)
+    calls = []
+    for n_restarts in (2, 32):
+        bowl = Bowl(target)
+        optimize_acquisition(bowl, space, generator=torch.Generator().manual_seed(0), n_restarts=n_restarts)
+        calls.append(bowl.calls)
+    assert calls[1] < 2 * calls[0]  # sixteen times the restarts, not sixteen times the calls
 
 
 def test_incumbent_perturbations_reach_a_narrow_peak() -> None:

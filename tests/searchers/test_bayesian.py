@@ -58,17 +58,50 @@ def test_mixed_space_optimum_is_found() -> None:
 
 
 def test_a_batch_is_distinct_and_avoids_pending_trials() -> None:
-    searcher = BayesianOptimizer(_space(), n_initial=4, seed=0, **FAST)
+    space = Space({"k": Int(0, 7), "c": Categorical(["a", "b", "c"])})  # discrete: distinct means really apart
+
+    def objective(p: dict[str, Any]) -> float:
+        return abs(p["k"] - 5) + {"a": 1.0, "b": 0.0, "c": 0.5}[p["c"]]
+
+    searcher = BayesianOptimizer(space, n_initial=4, seed=0, **FAST)
     for trial in searcher.ask(4):
-        searcher.tell(trial, _objective(trial.params))
+        searcher.tell(trial, objective(trial.params))
     waiting = searcher.ask(3)  # model-based, told later
     batch = searcher.ask(4)
-    keys = [_space().key(t.params) for t in [*waiting, *batch]]
+    keys = [space.key(t.params) for t in [*waiting, *batch]]
     assert len(set(keys)) == 7
+    observed = {space.key(t.params) for t in searcher.history}
+    assert not observed & set(keys)
     for trial in reversed(waiting + batch):  # told out of order
-        searcher.tell(trial, _objective(trial.params))
-    observed = {_space().key(t.params) for t in searcher.history}
-    assert _space().key(searcher.ask().params) not in observed
+        searcher.tell(trial, objective(trial.params))
+    observed = {space.key(t.params) for t in searcher.history}
+    assert space.key(searcher.ask().params) not in observed
+
+
+def test_a_failed_configuration_is_not_proposed_again() -> None:
+    space = Space({"k": Int(0, 9), "c": Categorical(["a", "b", "c"])})
+    searcher = BayesianOptimizer(space, n_initial=3, seed=0, **FAST)
+    for trial in searcher.ask(3):
+        searcher.tell(trial, float(trial.params["k"]))
+    failed = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrialFailedWarning)
+        for _ in range(5):  # say, the model runs out of memory at whatever it is given next
+            trial = searcher.ask()
+            assert space.key(trial.params) not in failed
+            failed.add(space.key(trial.params))
+            searcher.tell(trial, failed=True)
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_ask_works_inside_a_no_grad_block(mode: Any) -> None:
+    space = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+    searcher = BayesianOptimizer(space, n_initial=3, seed=0, **FAST)
+    for trial in searcher.ask(3):
+        searcher.tell(trial, trial.params["x"] + trial.params["y"])
+    with mode():
+        trial = searcher.ask()
+    assert space.validate(trial.params) == trial.params
 
 
 def test_names_build_the_usual_pairings() -> None:

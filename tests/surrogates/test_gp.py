@@ -200,6 +200,23 @@ def test_robust_cholesky_adds_jitter_then_gives_up() -> None:
         robust_cholesky(torch.full((3, 3), math.nan, dtype=torch.float64))
 
 
+def test_a_failed_fit_keeps_the_previous_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    X, y = _data()
+    gp = GP().fit(X, y)
+    before = gp.predict(X[:4])
+
+    def broken(K: torch.Tensor) -> tuple[torch.Tensor, float]:
+        raise CholeskyError("not positive definite")
+
+    monkeypatch.setattr(gp_module, "robust_cholesky", broken)
+    with pytest.raises(CholeskyError):
+        gp.fit(X * 0.5, y * 3)
+    monkeypatch.undo()
+    after = gp.predict(X[:4])
+    torch.testing.assert_close(after[0], before[0])
+    torch.testing.assert_close(after[1], before[1])
+
+
 def test_a_factorisation_that_needs_jitter_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     X, y = _data()
     gp = GP().fit(X, y)
@@ -209,14 +226,19 @@ def test_a_factorisation_that_needs_jitter_warns(monkeypatch: pytest.MonkeyPatch
         gp.fit(X, y)
 
 
-def test_warm_state_round_trips_through_json() -> None:
+def test_warm_state_round_trips_through_json_and_is_where_the_next_fit_starts() -> None:
     X, y = _data()
     gp = GP().fit(X, y)
-    other = GP()
+    other = GP(max_iter=1)
     other.load_warm_state(json.loads(json.dumps(gp.warm_state())))
-    a, b = GP(), GP()
-    a.load_warm_state(gp.warm_state())
-    b.load_warm_state(other.warm_state())
-    torch.testing.assert_close(a.fit(X, y).predict(X[:3])[0], b.fit(X, y).predict(X[:3])[0], rtol=0, atol=0)
+    assert other.warm_state() == gp.warm_state()
+
+    # one L-BFGS iteration from the fitted values stays at them; from the prior it does not get there
+    def lengthscales(model: GP) -> torch.Tensor:
+        return model.model.covar_module.base_kernel.lengthscale.detach().flatten()
+
+    fitted = lengthscales(gp)
+    torch.testing.assert_close(lengthscales(other.fit(X, y)), fitted, rtol=1e-3, atol=1e-4)
+    assert (lengthscales(GP(max_iter=1).fit(X, y)) - fitted).abs().max() > 1e-2
     with pytest.raises(ValueError, match=r"warm state maps parameter names to lists"):
         GP().load_warm_state({"x": 3})  # type: ignore[dict-item]
