@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import json
 import math
+import multiprocessing
 import statistics
 import sys
 import time
@@ -200,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = []
     raw = args.out.with_suffix(".json") if args.out is not None else None
     if jobs and args.seeds > 0:
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        # Fresh interpreters (spawn), not forks: a fork of a process whose torch thread pool is running can hang.
+        with ProcessPoolExecutor(max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             for i, run in enumerate(pool.map(run_one, *zip(*jobs, strict=True))):
                 runs.append(run)
                 print(f"[{i + 1}/{len(jobs)}] {run['problem']} {run['method']} seed {run['seed']}: "

@@ -9,6 +9,7 @@ optimum, mean ± standard error over seeds. Run by ``make bench``; a few minutes
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import time
@@ -105,11 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers < 1:
         parser.error("--workers must be >= 1")
     pairs = [(problem, searcher) for problem in problems for searcher in searchers]
-    cells = []
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(run_cell, problem, searcher, seeds, args.budget) for problem, searcher in pairs]
-        for future in futures:
-            cells.append(future.result())
+    cells: list[Cell] = []
+    if args.workers == 1:
+        cells = [run_cell(problem, searcher, seeds, args.budget) for problem, searcher in pairs]
+        pairs = []
+    # Fresh interpreters (spawn), not forks: a fork of a process whose torch thread pool is running can hang.
+    with ProcessPoolExecutor(max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = [pool.submit(run_cell, problem, searcher, seeds, args.budget) for problem, searcher in pairs]
+        for job in jobs:
+            cells.append(job.result())
             print(f"{cells[-1].problem} / {cells[-1].searcher}: {cells[-1].seconds:.1f} s", file=sys.stderr, flush=True)
     report = table(cells, seeds=seeds, budget=args.budget)
     print(report)

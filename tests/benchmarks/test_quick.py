@@ -25,6 +25,7 @@ def test_quick_benchmark_prints_and_writes_its_table(tmp_path: Path, capsys: pyt
     quick = _load_quick()
     out = tmp_path / "quick.md"
     args = ["--seeds", "2", "--budget", "8", "--problems", "branin,hartmann3", "--searchers", "grid,random,sobol"]
+    args += ["--workers", "1"]  # in this process: a test must not fork a process that runs torch
     assert quick.main([*args, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     rows = [line for line in printed.splitlines() if line.startswith("| branin") or line.startswith("| hartmann3")]
