@@ -88,9 +88,7 @@ def optimize_acquisition(
 
     starts = pool[_pick_starts(pool_values, n_restarts, generator)]  # (r, D)
     refined = space.snap(_refine(acquisition, space, starts, max_iter=max_iter))  # (r, D)
-    candidates = _discrete_search(acquisition, space, torch.cat([refined, starts]), exclude, same)
-    values = _score(acquisition, candidates)
-    values = torch.where(_is_excluded(candidates, exclude, same), torch.full_like(values, -torch.inf), values)
+    candidates, values = _discrete_search(acquisition, space, torch.cat([refined, starts]), exclude, same)
 
     best = int(values.argmax())
     if torch.isfinite(values[best]):
@@ -230,8 +228,11 @@ def _neighbours(space: Space, X: Tensor) -> tuple[Tensor, Tensor]:
     return torch.cat(moves), torch.cat(owners)
 
 
-def _discrete_search(acquisition: nn.Module, space: Space, X: Tensor, exclude: Tensor, same: float) -> Tensor:
-    """Greedy best-neighbour moves over ints and categoricals, all rows at once: (b, D) -> (b, D)."""
+def _discrete_search(
+    acquisition: nn.Module, space: Space, X: Tensor, exclude: Tensor, same: float
+) -> tuple[Tensor, Tensor]:
+    """Greedy best-neighbour moves over ints and categoricals, all rows at once: (b, D) -> (b, D) and their
+    acquisition values (b,), -inf for excluded rows."""
     current = X.clone()
     values = _score(acquisition, current)
     values = torch.where(_is_excluded(current, exclude, same), torch.full_like(values, -torch.inf), values)
@@ -253,4 +254,4 @@ def _discrete_search(acquisition: nn.Module, space: Space, X: Tensor, exclude: T
         rows = torch.nonzero(improved).squeeze(-1)
         current[rows] = moves[first[rows]]
         values[rows] = best[rows]
-    return current
+    return current, values

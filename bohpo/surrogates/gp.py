@@ -318,8 +318,8 @@ def _kernel_matrix(model: SingleTaskGP, X: Tensor) -> Tensor:
     return K + model.likelihood.noise * torch.eye(X.shape[0], dtype=X.dtype, device=X.device)
 
 
-def _log_prior(model: SingleTaskGP) -> Tensor:
-    total = torch.zeros((), dtype=torch.float64)
+def _log_prior(model: SingleTaskGP, like: Tensor) -> Tensor:
+    total = like.new_zeros(())
     named: Any = SingleTaskGP.named_priors(model)
     for _, module, prior, closure, _ in named:
         total = total + prior.log_prob(closure(module)).sum()
@@ -333,7 +333,7 @@ def _negative_log_posterior(model: SingleTaskGP, X: Tensor, z: Tensor) -> Tensor
     residual = z.unsqueeze(-1)  # (n, 1), the mean is zero
     alpha = torch.cholesky_solve(residual, L)  # (n, 1)
     log_lik = -0.5 * (residual * alpha).sum() - L.diagonal().log().sum() - 0.5 * n * _LOG_2PI
-    return -(log_lik + _log_prior(model)) / n
+    return -(log_lik + _log_prior(model, z)) / n
 
 
 def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor) -> Tensor:
