@@ -138,8 +138,9 @@ def _mean_se(values: list[float]) -> tuple[float, float]:
     return mean, (statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0)
 
 
-def report(runs: list[dict[str, Any]], *, budget: int) -> str:
-    methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
+def report(runs: list[dict[str, Any]], *, budget: int, order: list[str] | None = None) -> str:
+    """The markdown tables; ``order``: the methods in the order they are listed (default: ``METHODS``'s)."""
+    methods = [m for m in (order or METHODS) if any(r["method"] == m for r in runs)]
     problems = [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]
     checkpoints = [c for c in CHECKPOINTS if c <= budget] or [budget]
     seeds = sorted({r["seed"] for r in runs})

@@ -3,15 +3,21 @@
 L-BFGS-B does BLAS work on vectors of a few dozen numbers. A multi-threaded OpenBLAS wakes (and spins) its threads
 for each of those calls, which costs milliseconds per iteration as soon as another process shares the cores — ten
 times the work itself. Torch's own thread pool is not touched.
+
+The BLAS thread count is a setting of the whole process, so the context holds a re-entrant lock: two threads that
+ask at once take turns in the solver instead of one restoring the setting under the other.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
-from typing import Any
 
 from threadpoolctl import ThreadpoolController
+
+_LOCK = threading.RLock()
 
 
 @cache
@@ -19,6 +25,8 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def single_threaded_blas() -> AbstractContextManager[Any]:
-    """A context in which numpy's and scipy's BLAS libraries use one thread."""
-    return _controller().limit(limits=1, user_api="blas")
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """A context in which numpy's and scipy's BLAS libraries use one thread (one thread of the process at a time)."""
+    with _LOCK, _controller().limit(limits=1, user_api="blas"):
+        yield

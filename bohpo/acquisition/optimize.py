@@ -36,6 +36,7 @@ __all__ = ["optimize_acquisition"]
 
 _CHUNK = 4096  # candidates scored per acquisition call in the pool
 _DISCRETE_ROUNDS = 3
+_STANDARDISE = True
 _SAME = 1e-9  # encoded points closer than this (max-abs) are the same point
 
 
@@ -46,9 +47,11 @@ def optimize_acquisition(
     generator: torch.Generator,
     exclude: Tensor | None = None,
     incumbents: Tensor | None = None,
+    warm_starts: Tensor | None = None,
     n_raw: int = 1024,
     n_restarts: int = 10,
     max_iter: int = 60,
+    scales: Tensor | None = None,
     dtype: torch.dtype = torch.float64,
     device: torch.device | str | None = None,
 ) -> tuple[Tensor, Tensor]:
@@ -60,9 +63,14 @@ def optimize_acquisition(
         generator: Source of randomness for the pool (CPU generator).
         exclude: (m, D) encoded points that must not be returned (observed and pending).
         incumbents: (k, D) encoded points to perturb for the local part of the pool (best observed first).
+        warm_starts: (w, D) encoded points refined whatever their value (the best observed point: a local search
+            from the incumbent itself); they take w of the ``n_restarts``, the pool the rest (at least one).
         n_raw: Pool size.
         n_restarts: Candidates refined by gradient.
         max_iter: L-BFGS-B iterations.
+        scales: (D,) positive length scales of the acquisition's landscape, per column (a GP's lengthscales).
+            Gradient refinement moves in x / scales, where the landscape is closer to isotropic and L-BFGS-B
+            converges in fewer steps. Default: ones.
         dtype, device: Of the candidates.
 
     Returns:
@@ -86,8 +94,14 @@ def optimize_acquisition(
     pool_values = _score(acquisition, pool)  # (p,)
     pool_values = torch.where(_is_excluded(pool, exclude, same), torch.full_like(pool_values, -torch.inf), pool_values)
 
-    starts = pool[_pick_starts(pool_values, n_restarts, generator)]  # (r, D)
-    refined = space.snap(_refine(acquisition, space, starts, max_iter=max_iter))  # (r, D)
+    starts = pool[_pick_starts(pool_values, max(n_restarts - _count(warm_starts), 1), generator)]  # (r, D)
+    if warm_starts is not None and warm_starts.shape[0]:
+        starts = torch.cat([space.snap(warm_starts.detach().to(dtype=dtype, device=device)), starts])
+    if scales is not None:
+        scales = scales.detach().to(dtype=dtype, device=device)
+        if scales.shape != (D,) or not bool((scales > 0).all()) or not bool(torch.isfinite(scales).all()):
+            raise ValueError(f"scales must be a ({D},) tensor of finite positive numbers, got {scales!r}")
+    refined = space.snap(_refine(acquisition, space, starts, max_iter=max_iter, scales=scales))  # (r, D)
     candidates, values = _discrete_search(acquisition, space, torch.cat([refined, starts]), exclude, same)
 
     best = int(values.argmax())
@@ -98,6 +112,10 @@ def optimize_acquisition(
         best = int(torch.where(finite, pool_values, torch.full_like(pool_values, -torch.inf)).argmax())
         return pool[best], pool_values[best]
     return pool[0], pool_values.new_tensor(-torch.inf)
+
+
+def _count(X: Tensor | None) -> int:
+    return 0 if X is None else X.shape[0]
 
 
 def _pool(
@@ -145,7 +163,7 @@ def _pick_starts(values: Tensor, n_restarts: int, generator: torch.Generator) ->
     spread = spread if torch.isfinite(spread) and spread > 0 else finite.new_tensor(1.0)
     # exp of the standardised value (as BoTorch's initialize_q_batch): the same choice for EI, LogEI, PI or UCB,
     # whatever the scale of their values
-    weights = torch.exp((values - values[order[0]]) / spread).double().cpu()
+    weights = torch.exp((values - values[order[0]]) / (spread if _STANDARDISE else 1.0)).double().cpu()
     weights[order[0]] = 0.0
     n_more = min(n_restarts - 1, int((weights > 0).sum()))
     if n_more == 0:
@@ -172,30 +190,37 @@ def _continuous_columns(space: Space) -> list[int]:
     return [space.columns(name).start for name, p in space.items() if isinstance(p, (Float, Int))]
 
 
-def _refine(acquisition: nn.Module, space: Space, starts: Tensor, *, max_iter: int) -> Tensor:
-    """L-BFGS-B on the float and int columns of all restarts at once: (r, D) -> (r, D)."""
+def _refine(acquisition: nn.Module, space: Space, starts: Tensor, *, max_iter: int, scales: Tensor | None) -> Tensor:
+    """L-BFGS-B on the float and int columns of all restarts at once: (r, D) -> (r, D).
+
+    The solver's variables are u = x / scale (bounds [0, 1 / scale]), one row of c per restart, flattened."""
     columns = _continuous_columns(space)
     if not columns or max_iter == 0:
         return starts
     index = torch.tensor(columns, device=starts.device)
     shape = (starts.shape[0], len(columns))
-    x0 = starts[:, index].detach().cpu().double().flatten().numpy()
+    scale = torch.ones(len(columns), dtype=starts.dtype, device=starts.device) if scales is None else scales[index]
+    scale_np = scale.cpu().double().numpy()
+    u0 = (starts[:, index].detach() / scale).cpu().double().flatten().numpy()
+    whole = len(columns) == starts.shape[1]  # every column is refined: no copy into the fixed ones
 
-    def loss_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
-        free = torch.as_tensor(x, dtype=starts.dtype, device=starts.device).reshape(shape).requires_grad_(True)
-        X = starts.detach().index_copy(1, index, free)  # (r, D)
+    def loss_and_grad(u: np.ndarray) -> tuple[float, np.ndarray]:
+        free = torch.as_tensor(u, dtype=starts.dtype, device=starts.device).reshape(shape).requires_grad_(True)
+        x = free * scale
+        X = x if whole else starts.detach().index_copy(1, index, x)  # (r, D)
         values = acquisition(X)
         loss = -torch.nan_to_num(values, nan=-1e10, neginf=-1e10).sum()
         (grad,) = torch.autograd.grad(loss, free)
         return loss.item(), torch.nan_to_num(grad).detach().cpu().double().flatten().numpy()
 
+    upper = np.tile(1.0 / scale_np, shape[0])
     with warnings.catch_warnings(), single_threaded_blas():
         warnings.simplefilter("ignore", RuntimeWarning)
         result: Any = minimize(
-            loss_and_grad, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * x0.size,
+            loss_and_grad, u0, jac=True, method="L-BFGS-B", bounds=list(zip(np.zeros_like(upper), upper, strict=True)),
             options={"maxiter": max_iter, "ftol": 1e-6, "gtol": 1e-4},
         )  # fmt: skip
-    refined = torch.as_tensor(result.x, dtype=starts.dtype, device=starts.device).reshape(shape)
+    refined = (torch.as_tensor(result.x, dtype=starts.dtype, device=starts.device).reshape(shape) * scale).clamp(0, 1)
     return starts.detach().index_copy(1, index, refined)
 
 

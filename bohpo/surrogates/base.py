@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 from torch import Tensor
 
-__all__ = ["DensityRatioSurrogate", "GaussianSurrogate", "Surrogate"]
+__all__ = ["DensityRatioSurrogate", "GaussianSurrogate", "Surrogate", "is_gaussian_surrogate"]
 
 
 @runtime_checkable
@@ -44,3 +44,12 @@ class DensityRatioSurrogate(Surrogate, Protocol):
     def log_densities(self, X: Tensor) -> tuple[Tensor, Tensor]:
         """X: (..., D) -> log l(x), log g(x), each (...)."""
         ...
+
+
+def is_gaussian_surrogate(obj: object) -> bool:
+    """Whether ``obj``'s class has what a :class:`GaussianSurrogate` needs (``fit``, ``predict``, ``best_y``).
+
+    Looked up on the class, so an unfitted surrogate, whose ``best_y`` cannot be read yet, still qualifies
+    (``isinstance`` against the protocol reads the attribute on the instance).
+    """
+    return all(callable(getattr(type(obj), name, None)) for name in ("fit", "predict")) and hasattr(type(obj), "best_y")

@@ -105,6 +105,15 @@ def test_log_h_matches_log_of_h_across_its_branches(dtype: torch.dtype) -> None:
     torch.testing.assert_close(log_h(z.to(dtype)).double(), expected, rtol=tol, atol=tol)
 
 
+def test_log_h_derivative_matches_finite_differences_on_every_branch() -> None:
+    # points inside each branch (direct, erfcx, asymptotic series), away from the switches
+    z = torch.tensor([-2000.0, -300.0, -12.0, -3.0, -0.5, 0.0, 3.0], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(log_h, (z,))
+    # the derivative is Phi(z) / h(z), which tends to -z - 2 / z far below (from the series)
+    (grad,) = torch.autograd.grad(log_h(z).sum(), z)
+    assert grad[0].item() == pytest.approx(2000.0 + 2 / 2000.0, rel=1e-9)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_log_ei_stays_finite_and_ordered_far_from_the_incumbent(dtype: torch.dtype) -> None:
     mean = torch.tensor([1.0, 10.0, 100.0, 1e4, 1e8], dtype=dtype, requires_grad=True)

@@ -20,6 +20,7 @@ from bohpo.loop import minimize
 from bohpo.problems import Branin
 from bohpo.searchers import BayesianOptimizer, make_searcher
 from bohpo.space import Categorical, Float, Int, Space
+from bohpo.surrogates import GP
 from bohpo.surrogates import gp as gp_module
 
 FAST = {"n_raw": 256, "n_restarts": 4}
@@ -104,6 +105,13 @@ def test_ask_works_inside_a_no_grad_block(mode: Any) -> None:
     assert space.validate(trial.params) == trial.params
 
 
+def test_the_default_surrogate_is_a_gp_with_the_measured_output_transform() -> None:
+    searcher = BayesianOptimizer(_space())
+    assert isinstance(searcher.surrogate, GP)
+    assert searcher.surrogate.output_transform == "yeo-johnson" and searcher.surrogate.input_warping is False
+    assert searcher.surrogate is not BayesianOptimizer(_space()).surrogate  # one model per searcher
+
+
 def test_names_build_the_usual_pairings() -> None:
     for name, expected in [
         ("gp-ei", ExpectedImprovement),
@@ -175,7 +183,7 @@ def test_a_model_failure_falls_back_to_space_filling(monkeypatch: pytest.MonkeyP
 
 
 def test_constructor_errors() -> None:
-    with pytest.raises(TypeError, match=r"surrogate must be a bohpo GP, got str"):
+    with pytest.raises(TypeError, match=r"surrogate must be a GaussianSurrogate .*, got str"):
         BayesianOptimizer(_space(), surrogate="gp")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"acquisition must be a class or callable"):
         BayesianOptimizer(_space(), acquisition=3)  # type: ignore[arg-type]
@@ -191,3 +199,48 @@ def test_float32_runs_too() -> None:
     searcher = BayesianOptimizer(space, n_initial=4, seed=0, dtype=torch.float32, **FAST)
     minimize(lambda p: (p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2, space, searcher, 10)
     assert searcher.best is not None and searcher.best.value < 0.05  # type: ignore[operator]
+
+
+class BoTorchSurrogate:
+    """A Gaussian surrogate that is not bohpo's GP: BoTorch's default SingleTaskGP, fitted by fit_gpytorch_mll."""
+
+    def __init__(self) -> None:
+        self.fits = 0
+
+    def fit(self, X: torch.Tensor, y: torch.Tensor) -> BoTorchSurrogate:
+        from botorch.fit import fit_gpytorch_mll
+        from botorch.models import SingleTaskGP
+        from gpytorch.mlls import ExactMarginalLogLikelihood
+
+        self.model = SingleTaskGP(X, y.unsqueeze(-1))
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(self.model.likelihood, self.model))
+        self._best_y = y.min()
+        self.fits += 1
+        return self
+
+    @property
+    def best_y(self) -> torch.Tensor:
+        return self._best_y
+
+    def predict(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        posterior = self.model.posterior(X.unsqueeze(-2))  # one point per batch: the marginals
+        return posterior.mean.reshape(X.shape[:-1]), posterior.variance.reshape(X.shape[:-1])
+
+
+def test_any_gaussian_surrogate_drives_the_search_and_its_batches() -> None:
+    space = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+    surrogate = BoTorchSurrogate()
+    searcher = BayesianOptimizer(space, surrogate=surrogate, n_initial=4, seed=0, **FAST)
+
+    def bowl(p: dict[str, Any]) -> float:
+        return (p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # BoTorch's advice on input scaling
+        minimize(bowl, space, searcher, 12)
+        fits = surrogate.fits
+        batch = searcher.ask(3)  # no condition_on_mean: each fantasy is a refit
+    assert surrogate.fits == fits + 3
+    assert len({space.key(t.params) for t in batch}) == 3
+    assert searcher.best is not None and searcher.best.value < 0.01  # type: ignore[operator]
+    assert searcher.to_json()  # no warm state to save: still serialisable

@@ -154,6 +154,18 @@ def test_predict_keeps_batch_shapes_and_is_differentiable() -> None:
         gp.predict(torch.rand(4, 2, dtype=torch.float64))
 
 
+def test_the_closed_form_input_gradient_matches_finite_differences() -> None:
+    X, y = _data(n=30, d=4)
+    gp = GP().fit(X, y)
+    Xq = torch.rand(7, 4, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    # mean and variance, each weighted, so that both halves of the backward pass are checked
+    assert torch.autograd.gradcheck(lambda x: gp.predict(x)[0] * 0.3, (Xq.clone().requires_grad_(True),))
+    assert torch.autograd.gradcheck(lambda x: gp.predict(x)[1] * 2.0, (Xq.clone().requires_grad_(True),))
+    # near a training point, where r -> 0
+    near = (X[:2] + 1e-4).clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda x: gp.predict(x)[0] + gp.predict(x)[1], (near,))
+
+
 @pytest.mark.parametrize(
     "case",
     ["one observation", "constant values", "duplicates", "tiny scale", "huge scale", "outlier"],

@@ -1,0 +1,124 @@
+"""Output power transform and input warping: the formulas, and what they do inside the GP."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from bohpo.surrogates import GP, KumaraswamyWarp, YeoJohnson
+
+
+def _skewed(n: int = 30, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, 3, generator=g, dtype=torch.float64)
+    return X, torch.exp(8 * X[:, 0]) + X[:, 1]  # a long right tail, steep in x0 near 1
+
+
+def test_yeo_johnson_matches_scipy_on_standardised_values() -> None:
+    _, y = _skewed()
+    transform = YeoJohnson().fit(y)
+    z = ((y - y.mean()) / y.std(unbiased=False)).numpy()
+    assert transform.lmbda == pytest.approx(stats.yeojohnson_normmax(z), rel=1e-6)  # a bounded search
+    expected = stats.yeojohnson(z, lmbda=transform.lmbda)
+    np.testing.assert_allclose(transform(y).numpy(), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("lmbda", [-1.0, 0.0, 0.5, 2.0, 3.0])
+def test_yeo_johnson_branches_match_the_formula_and_are_increasing(lmbda: float) -> None:
+    transform = YeoJohnson()  # unfitted: standardisation is the identity, lambda set by hand
+    transform.lmbda = lmbda
+    x = torch.linspace(-3, 3, 61, dtype=torch.float64)
+    np.testing.assert_allclose(transform(x).numpy(), stats.yeojohnson(x.numpy(), lmbda=lmbda), rtol=1e-9, atol=1e-12)
+    assert (transform(x).diff() > 0).all()
+
+
+def test_yeo_johnson_pulls_in_a_right_tail_and_leaves_constants_alone() -> None:
+    _, y = _skewed()
+    assert YeoJohnson().fit(y).lmbda < 1
+    constant = YeoJohnson().fit(torch.full((5,), 3.0, dtype=torch.float64))
+    assert constant.lmbda == 1.0
+
+
+def test_kumaraswamy_warp_is_the_cdf_on_its_columns_only() -> None:
+    warp = KumaraswamyWarp([0, 2], dim=3).to(torch.float64)
+    X = torch.rand(20, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    torch.testing.assert_close(warp(X), X, rtol=0, atol=1e-6)  # a = b = 1 at the start: the identity (clipped)
+    a, b = torch.tensor([2.0, 0.5], dtype=torch.float64), torch.tensor([0.7, 3.0], dtype=torch.float64)
+    with torch.no_grad():
+        warp.log_concentration1.copy_(a.log())
+        warp.log_concentration0.copy_(b.log())
+    out = warp(X)
+    expected = 1 - (1 - X[:, [0, 2]] ** a) ** b
+    torch.testing.assert_close(out[:, [0, 2]], expected, rtol=1e-9, atol=1e-6)
+    torch.testing.assert_close(out[:, 1], X[:, 1], rtol=0, atol=0)
+    grid = torch.linspace(0, 1, 101, dtype=torch.float64).unsqueeze(-1).expand(-1, 3)
+    assert (warp(grid)[:, 0].diff() > 0).all()  # increasing: a warp reorders nothing
+    assert warp(grid)[0, 0] < 1e-4 and warp(grid)[-1, 0] > 1 - 1e-4  # the ends stay (almost) in place
+    assert warp(X.unsqueeze(0)).shape == (1, 20, 3)
+
+
+def test_kumaraswamy_warp_rejects_bad_columns() -> None:
+    with pytest.raises(ValueError, match=r"columns must be distinct indices in \[0, 3\), got \[0, 3\]"):
+        KumaraswamyWarp([0, 3], dim=3)
+    with pytest.raises(ValueError, match=r"got \[1, 1\]"):
+        KumaraswamyWarp([1, 1], dim=3)
+
+
+def test_gp_with_an_output_transform_models_the_transformed_values() -> None:
+    X, y = _skewed()
+    gp = GP(output_transform="yeo-johnson").fit(X, y)
+    transform = YeoJohnson().fit(y)
+    assert gp.best_y.item() == pytest.approx(transform(y).min().item(), rel=1e-9)
+    mean, _ = gp.predict(X)  # a nearly noise-free GP interpolates its (transformed) data
+    torch.testing.assert_close(mean, transform(y), rtol=0, atol=0.05 * float(transform(y).std()))
+    # the loss the fit minimised reads the same transform
+    assert torch.isfinite(gp.negative_log_posterior(X, y))
+
+
+def test_gp_input_warping_learns_a_steep_column_and_round_trips_its_state() -> None:
+    X, y = _skewed(n=40)
+    gp = GP(input_warping=[0], output_transform="yeo-johnson").fit(X, y)
+    params = dict(gp.model.named_parameters())
+    # exp(8 x0) changes fastest near x0 = 1: the warp stretches that end (a > 1)
+    assert params["input_warp.log_concentration1"].exp().item() > 1.2
+    state = json.loads(json.dumps(gp.warm_state()))
+    assert set(state) >= {"input_warp.log_concentration1", "input_warp.log_concentration0"}
+    again = GP(input_warping=[0], output_transform="yeo-johnson")
+    again.load_warm_state(state)
+    again.fit(X, y)
+    assert torch.allclose(
+        dict(again.model.named_parameters())["input_warp.log_concentration1"],
+        params["input_warp.log_concentration1"],
+        atol=1e-2,
+    )
+    # predictions are differentiable in the inputs through the warp
+    Xq = torch.rand(5, 3, dtype=torch.float64, requires_grad=True)
+    mean, var = gp.predict(Xq)
+    (mean.sum() + var.sum()).backward()
+    assert Xq.grad is not None and torch.isfinite(Xq.grad).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"output_transform": "box-cox"}, ValueError, "output_transform must be one of"),
+        ({"input_warping": "all"}, ValueError, "input_warping must be a bool or a list of column indices"),
+        ({"input_warping": [0, -1]}, ValueError, "input_warping must be a bool or a list"),
+    ],
+)
+def test_gp_rejects_bad_transform_options(kwargs: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        GP(**kwargs)
+
+
+def test_gp_input_warping_naming_a_missing_column_fails_before_fitting() -> None:
+    X, y = _skewed()
+    gp = GP(input_warping=[5])
+    with pytest.raises(ValueError, match="input_warping names column 5, but X has 3 columns"):
+        gp.fit(X, y)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        gp.predict(X)
