@@ -1,4 +1,4 @@
-# make bench — creates .venv if needed, installs bohpo, runs the quick benchmark and prints its table
+# make bench — creates .venv if needed, installs bohpo, runs the quick suite, writes its report and figures
 # make test  — creates .venv if needed, installs bohpo with its test extras, runs ruff, mypy and the test suite
 
 PYTHON ?= python3
@@ -9,8 +9,12 @@ TORCH  := torch==2.13.0
 
 .PHONY: bench test lint typecheck pytest install install-test clean
 
+QUICK  := benchmarks/results/quick
+
 bench: $(VENV)/.installed
-	$(PY) benchmarks/quick.py --out benchmarks/results/quick.md
+	rm -f $(QUICK)/runs.db $(QUICK)/runs.db-wal $(QUICK)/runs.db-shm
+	$(VENV)/bin/bohpo bench run --suite quick --db $(QUICK)/runs.db --workers 2
+	$(VENV)/bin/bohpo bench report --db $(QUICK)/runs.db --out $(QUICK) --title "Quick suite"
 
 test: $(VENV)/.installed-test lint typecheck pytest
 

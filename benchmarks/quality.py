@@ -26,6 +26,7 @@ import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import torch
 
 from bohpo import BayesianOptimizer, Categorical, Float, Int, RandomSearch, minimize
 from bohpo.problems import Problem, make_problem
+from bohpo.surrogates import GP
 
 PROBLEMS: dict[str, Callable[[], Problem]] = {
     "branin": lambda: make_problem("branin"),
@@ -46,8 +48,12 @@ PROBLEMS: dict[str, Callable[[], Problem]] = {
 CHECKPOINTS = (20, 40, 60)
 
 
-def _values_bohpo(problem: Problem, seed: int, budget: int) -> list[float]:
-    searcher = minimize(problem, problem.space, BayesianOptimizer(problem.space, seed=seed), budget)
+def _values_bohpo(problem: Problem, seed: int, budget: int, **gp_options: Any) -> list[float]:
+    """bohpo's GP-LogEI; with ``gp_options``, on ``GP(**gp_options)`` instead of the default surrogate."""
+    surrogate = GP(**gp_options) if gp_options else None
+    searcher = minimize(
+        problem, problem.space, BayesianOptimizer(problem.space, seed=seed, surrogate=surrogate), budget
+    )
     return [t.value for t in searcher.history if t.value is not None]
 
 
@@ -104,7 +110,11 @@ def _values_botorch(problem: Problem, seed: int, budget: int) -> list[float]:
 
 
 METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
-    "bohpo": _values_bohpo,
+    "bohpo": _values_bohpo,  # the default: Yeo-Johnson output transform
+    # the HEBO options, each measured against the default
+    "bohpo-plain": partial(_values_bohpo, output_transform=None),
+    "bohpo-warp": partial(_values_bohpo, input_warping=True),
+    "bohpo-yj-warp": partial(_values_bohpo, input_warping=True, output_transform="yeo-johnson"),
     "optuna": _values_optuna,
     "botorch": _values_botorch,
     "random": _values_random,
@@ -187,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--budget", type=int, default=60)
     parser.add_argument("--problems", default=",".join(PROBLEMS))
-    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--methods", default="bohpo,optuna,botorch,random")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="markdown report; the raw runs go beside it as JSON, run by run")
     parser.add_argument("--merge", type=Path, nargs="*", default=[], help="also report the runs of these JSON files")

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from bohpo._checks import check_count
 from bohpo.errors import SearchExhausted, TrialFailedWarning

@@ -1,10 +1,11 @@
-"""Benchmark problems: synthetic functions with known optima (and, later, real models on bundled datasets)."""
+"""Benchmark problems: synthetic functions with known optima, and real scikit-learn models on bundled datasets."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from bohpo.problems.base import Problem, SyntheticProblem
+from bohpo.problems.sklearn import DATASETS, MODELS, SklearnProblem, sklearn_problem_names
 from bohpo.problems.synthetic import (
     Ackley,
     Branin,
@@ -29,6 +30,7 @@ __all__ = [
     "Problem",
     "Rosenbrock",
     "SixHumpCamel",
+    "SklearnProblem",
     "StyblinskiTang",
     "SyntheticProblem",
     "make_problem",
@@ -51,9 +53,14 @@ _FREE_DIM: dict[str, Callable[[int], Problem]] = {
 }
 
 
+_SKLEARN: dict[str, tuple[str, str]] = {
+    f"{model}-{dataset}": (model, dataset) for model in MODELS for dataset in DATASETS
+}
+
+
 def problem_names() -> list[str]:
     """Registered problem names, sorted."""
-    return sorted({*_FIXED, *_FREE_DIM})
+    return sorted({*_FIXED, *_FREE_DIM, *sklearn_problem_names()})
 
 
 def make_problem(name: str, *, dim: int | None = None) -> Problem:
@@ -69,4 +76,8 @@ def make_problem(name: str, *, dim: int | None = None) -> Problem:
         return _FIXED[name]()
     if name in _FREE_DIM:
         return _FREE_DIM[name](2 if dim is None else dim)
+    if name in _SKLEARN:
+        if dim is not None:
+            raise ValueError(f"problem {name!r} has a fixed dimension; dim must be None, got {dim!r}")
+        return SklearnProblem(*_SKLEARN[name])
     raise ValueError(f"unknown problem {name!r}; known: {', '.join(problem_names())}")

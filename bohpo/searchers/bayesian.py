@@ -33,10 +33,10 @@ _N_INCUMBENTS = 5  # best observed points perturbed in the acquisition optimizer
 def default_surrogate() -> GP:
     """The GP that ``BayesianOptimizer`` uses unless given one: Yeo–Johnson output transform, no input warping.
 
-    Both HEBO options were measured (``benchmarks/results/quality.md``, 7 problems x 10 seeds, 60 evaluations; mean
-    normalised regret): plain GP 0.274, Yeo–Johnson 0.179, Kumaraswamy warping 0.288, both 0.XXX. The transform
+    Both HEBO options were measured (``benchmarks/results/transforms.md``: 7 problems x 10 seeds, 60 evaluations,
+    mean normalised regret): plain GP 0.274, Yeo–Johnson 0.179, Kumaraswamy warping 0.288, both 0.233. The transform
     helps most where values span orders of magnitude (Rosenbrock, the mixed Branin's category offsets) and costs
-    nothing measurable; warping helped only on Rosenbrock and made the fit several times slower.
+    nothing measurable; warping helped only on Rosenbrock and makes each fit a few times slower.
     """
     return GP(output_transform="yeo-johnson")
 

@@ -14,6 +14,7 @@ from bohpo.acquisition.analytic import (
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.searchers.bayesian import AcquisitionFactory, BayesianOptimizer
 from bohpo.searchers.grid import GridSearch
+from bohpo.searchers.peers import BoTorchLoop, OptunaSearcher, optuna_available
 from bohpo.searchers.random import RandomSearch, SobolSearch
 from bohpo.seeding import SeedLike
 from bohpo.space import Space
@@ -44,6 +45,21 @@ _FACTORIES: dict[str, SearcherFactory] = {
         else GridSearch(space, seed=seed, direction=direction)
     ),
 }
+
+
+def _optuna(sampler: str) -> SearcherFactory:
+    def build(space: Space, seed: SeedLike, direction: Direction, n_trials: int | None) -> Searcher:
+        return OptunaSearcher(space, sampler, seed=seed, direction=direction)
+
+    return build
+
+
+_FACTORIES["botorch-logei"] = lambda space, seed, direction, n_trials: BoTorchLoop(
+    space, seed=seed, direction=direction
+)
+if optuna_available():  # the peers join the registry only where Optuna is installed (bohpo[peers])
+    for _sampler in ("tpe", "gp", "cmaes"):
+        _FACTORIES[f"optuna-{_sampler}"] = _optuna(_sampler)
 
 
 def searcher_names() -> list[str]:

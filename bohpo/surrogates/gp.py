@@ -529,7 +529,7 @@ def _maximise_posterior(model: SingleTaskGP, X: Tensor, z: Tensor, *, max_iter: 
             p.grad = None
         try:
             loss = objective(model, X, z)
-        except CholeskyError:
+        except (CholeskyError, ValueError, torch.linalg.LinAlgError):  # a probe outside a prior's support, ...
             return _FAILED, np.zeros_like(x)
         if not torch.isfinite(loss):
             return _FAILED, np.zeros_like(x)

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 import torch
+from gpytorch.constraints import Interval
 from gpytorch.module import Module
 from gpytorch.priors import LogNormalPrior
 from scipy import stats
@@ -29,6 +30,7 @@ from bohpo.errors import NumericalWarning
 
 __all__ = ["KumaraswamyWarp", "YeoJohnson"]
 
+_MAX_LOG_CONCENTRATION = 3.0
 _EPS = 1e-7  # inputs are clipped to [eps, 1 - eps]: the derivative in a of x^a is -inf * 0 at x = 0
 
 
@@ -59,6 +61,9 @@ class KumaraswamyWarp(Module):
         k = len(columns)
         self.register_parameter("log_concentration1", torch.nn.Parameter(torch.zeros(k)))
         self.register_parameter("log_concentration0", torch.nn.Parameter(torch.zeros(k)))
+        # a, b in [e^-3, e^3]: past that the warp is a step, and the fit's line search would probe underflow
+        for name in ("log_concentration1", "log_concentration0"):
+            self.register_constraint(name, Interval(-_MAX_LOG_CONCENTRATION, _MAX_LOG_CONCENTRATION, transform=None))
         prior_scale = math.sqrt(0.75)
         self.register_prior(
             "concentration1_prior", LogNormalPrior(0.0, prior_scale), lambda m: m.log_concentration1.exp()

@@ -10,6 +10,7 @@ import pytest
 
 from bohpo.errors import TrialFailedWarning
 from bohpo.searchers import BayesianOptimizer, GridSearch, RandomSearch, Searcher, SobolSearch
+from bohpo.searchers.peers import OptunaSearcher
 from bohpo.space import Categorical, Int, Space
 from bohpo.trial import Trial, TrialStatus
 
@@ -20,6 +21,9 @@ SEARCHERS = [
     pytest.param(lambda space, **kw: SobolSearch(space, **kw), id="sobol"),
     pytest.param(lambda space, **kw: GridSearch(space, n_points=4, **kw), id="grid"),
     pytest.param(lambda space, **kw: BayesianOptimizer(space, n_initial=3, n_raw=128, n_restarts=2, **kw), id="gp"),
+    pytest.param(lambda space, **kw: OptunaSearcher(space, "tpe", **kw), id="optuna-tpe"),
+    pytest.param(lambda space, **kw: OptunaSearcher(space, "gp", **kw), id="optuna-gp"),
+    pytest.param(lambda space, **kw: OptunaSearcher(space, "cmaes", **kw), id="optuna-cmaes"),
 ]
 
 

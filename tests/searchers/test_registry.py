@@ -23,9 +23,9 @@ def test_names_build_the_baselines(space: Space) -> None:
 
 
 def test_unknown_names_are_listed(space: Space) -> None:
-    with pytest.raises(
-        ValueError, match=r"unknown searcher 'tpe-ish'; known: gp-ei, gp-logei, gp-pi, gp-ucb, grid, random, sobol"
-    ):
+    known = ", ".join(searcher_names())
+    assert "gp-ei, gp-logei, gp-pi, gp-ucb, grid" in known
+    with pytest.raises(ValueError, match=f"unknown searcher 'tpe-ish'; known: {known}$"):
         make_searcher("tpe-ish", space)
 
 

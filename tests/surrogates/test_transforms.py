@@ -122,3 +122,30 @@ def test_gp_input_warping_naming_a_missing_column_fails_before_fitting() -> None
         gp.fit(X, y)
     with pytest.raises(RuntimeError, match="not fitted"):
         gp.predict(X)
+
+
+def test_a_warped_fit_whose_loss_raises_keeps_going(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A line search that probes far outside a prior's support makes gpytorch raise ValueError: that probe counts as
+    # a failed evaluation, not as the end of the study.
+    from bohpo.errors import NumericalWarning
+    from bohpo.surrogates import gp as gp_module
+
+    def outside_the_support(*args: object) -> torch.Tensor:
+        raise ValueError("Expected value argument to be within the support")
+
+    X, y = _skewed()
+    monkeypatch.setattr(gp_module, "_log_prior", outside_the_support)
+    with pytest.warns(NumericalWarning, match="kept the starting values"):
+        gp = GP(input_warping=True).fit(X, y)
+    mean, var = gp.predict(X[:3])
+    assert torch.isfinite(mean).all() and (var > 0).all()
+
+
+def test_warp_concentrations_are_bounded_for_the_fit() -> None:
+    from botorch.optim.utils import get_parameters_and_bounds
+
+    X, y = _skewed()
+    _, bounds = get_parameters_and_bounds(GP(input_warping=True).fit(X, y).model)
+    for name in ("input_warp.log_concentration1", "input_warp.log_concentration0"):
+        low, high = bounds[name]
+        assert float(low) == -3.0 and float(high) == 3.0

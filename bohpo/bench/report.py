@@ -1,0 +1,268 @@
+"""Benchmark results read back from storage, summarised as tables and written as a markdown report with figures.
+
+Glossary (per problem):
+    best known   the problem's optimum when it is known, else the lowest value any run in the file reached;
+    regret       best-so-far value minus the best known (>= 0);
+    normalised   regret divided by random search's median final regret on that problem (when the file holds random
+                 search runs; otherwise by the median final regret of all runs, and the report says so), so that
+                 problems of any scale average together: below 1 beats random search's typical run;
+    rank         per problem and seed, the searchers ranked by best value found (1 = best, ties share the mean).
+Failed trials count as no improvement.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bohpo.bench.storage import Storage
+from bohpo.problems import make_problem
+
+__all__ = ["Results", "load_results", "write_report"]
+
+
+@dataclass
+class Results:
+    """Best-so-far curves and per-ask timings of every run in a storage file.
+
+    Attributes:
+        curves: ``{(problem, searcher): array (seeds, budget)}`` best value so far after each trial (NaN past a run's
+            end or before its first successful trial).
+        seeds: ``{(problem, searcher): [seed, ...]}`` in the rows' order.
+        ask_seconds: ``{searcher: array (trials,)}`` seconds per ``ask`` over all its runs, and
+            ``ask_observations`` the number of observations the searcher had at each of those asks.
+        best_known: ``{problem: value}``; ``known_optimum``: the problems whose optimum is known.
+    """
+
+    curves: dict[tuple[str, str], np.ndarray]
+    seeds: dict[tuple[str, str], list[int]]
+    ask_seconds: dict[str, np.ndarray]
+    ask_observations: dict[str, np.ndarray]
+    best_known: dict[str, float]
+    known_optimum: set[str] = field(default_factory=set)
+
+    @property
+    def problems(self) -> list[str]:
+        return sorted({p for p, _ in self.curves})
+
+    @property
+    def searchers(self) -> list[str]:
+        return sorted({s for _, s in self.curves})
+
+    def regret(self, problem: str, searcher: str) -> np.ndarray:
+        """(seeds, budget) best-so-far regret."""
+        return np.maximum(self.curves[(problem, searcher)] - self.best_known[problem], 0.0)
+
+    def scale(self, problem: str) -> tuple[float, str]:
+        """The normaliser of ``problem``'s regrets, and what it is."""
+        key = (problem, "random")
+        if key in self.curves:
+            final = _final(self.regret(*key))
+            basis = "random search's median final regret"
+        else:
+            final = np.concatenate(
+                [_final(self.regret(problem, s)) for s in self.searchers if (problem, s) in self.curves]
+            )
+            basis = "the median final regret of all searchers (no random search in the file)"
+        median = float(np.nanmedian(final)) if final.size else math.nan
+        if not median > 0:  # the typical run already reaches the best known value: nothing to divide by
+            return 1.0, "nothing: random search's median final regret is 0, so this is plain regret"
+        return median, basis
+
+    def normalised(self, problem: str, searcher: str) -> np.ndarray:
+        """(seeds, budget) regret / the problem's scale."""
+        return self.regret(problem, searcher) / self.scale(problem)[0]
+
+    def ranks(self, problem: str, at: int | None = None) -> dict[str, float]:
+        """Mean rank of each searcher over the seeds all of them ran, by best value after ``at`` trials (default:
+        each run's end)."""
+        searchers = [s for s in self.searchers if (problem, s) in self.curves]
+        common = sorted(set.intersection(*(set(self.seeds[(problem, s)]) for s in searchers))) if searchers else []
+        totals = dict.fromkeys(searchers, 0.0)
+        for seed in common:
+            values = []
+            for s in searchers:
+                row = self.curves[(problem, s)][self.seeds[(problem, s)].index(seed)]
+                values.append(_value_at(row, at))
+            for s, r in zip(searchers, _rank(values), strict=True):
+                totals[s] += r
+        return {s: totals[s] / len(common) for s in searchers} if common else {}
+
+
+def _final(regret: np.ndarray) -> np.ndarray:
+    """(seeds,) each run's last best-so-far regret."""
+    return np.array([_value_at(row, None) for row in regret])
+
+
+def _value_at(row: np.ndarray, at: int | None) -> float:
+    """The best-so-far value after ``at`` trials (or at the run's end), NaN if there is none yet."""
+    finite = row[: at if at is not None else len(row)]
+    finite = finite[~np.isnan(finite)]
+    return float(finite[-1]) if finite.size else math.nan
+
+
+def _rank(values: Sequence[float]) -> list[float]:
+    """Ranks (1 = lowest), ties sharing their mean rank, NaN ranked last."""
+    keyed = [math.inf if math.isnan(v) else v for v in values]
+    order = sorted(range(len(keyed)), key=lambda i: keyed[i])
+    ranks = [0.0] * len(keyed)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and keyed[order[j + 1]] == keyed[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def load_results(storage: Storage | str | Path) -> Results:
+    """Read every run of a storage file into best-so-far curves and timings."""
+    store = storage if isinstance(storage, Storage) else Storage(storage)
+    runs = store.runs()
+    trials_by_run: dict[int, list] = {r.id: [] for r in runs}
+    for t in store.trials():
+        trials_by_run[t.run_id].append(t)
+    rows: dict[tuple[str, str], list[tuple[int, np.ndarray]]] = {}
+    asks: dict[str, list[tuple[int, float]]] = {}
+    lowest: dict[str, float] = {}
+    for run in runs:
+        trials = trials_by_run[run.id]
+        values = np.array([t.value if t.status == "complete" and t.value is not None else np.nan for t in trials])
+        best = np.fmin.accumulate(values) if values.size else values
+        rows.setdefault((run.problem, run.searcher), []).append((run.seed, best))
+        observed = np.cumsum(np.r_[0, [t.status != "pending" for t in trials]])[:-1]
+        asks.setdefault(run.searcher, []).extend(zip(observed.tolist(), [t.ask_seconds for t in trials], strict=True))
+        if np.isfinite(values).any():
+            lowest[run.problem] = min(lowest.get(run.problem, math.inf), float(np.nanmin(values)))
+    curves, seeds = {}, {}
+    for key, entries in rows.items():
+        entries.sort()
+        width = max((len(b) for _, b in entries), default=0)
+        curves[key] = np.array([np.pad(b, (0, width - len(b)), constant_values=np.nan) for _, b in entries])
+        seeds[key] = [s for s, _ in entries]
+    best_known, known = {}, set()
+    for problem in {p for p, _ in rows}:
+        optimum = _optimum(problem)
+        if optimum is not None:
+            best_known[problem] = min(optimum, lowest.get(problem, math.inf))
+            known.add(problem)
+        else:
+            best_known[problem] = lowest.get(problem, math.nan)
+    return Results(
+        curves=curves,
+        seeds=seeds,
+        ask_seconds={s: np.array([sec for _, sec in v]) for s, v in asks.items()},
+        ask_observations={s: np.array([n for n, _ in v]) for s, v in asks.items()},
+        best_known=best_known,
+        known_optimum=known,
+    )
+
+
+def _optimum(problem: str) -> float | None:
+    try:
+        return make_problem(problem).optimum
+    except ValueError:  # a problem of a newer or another registry: treat its optimum as unknown
+        return None
+
+
+def _mean_se(values: np.ndarray) -> tuple[float, float]:
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return math.nan, math.nan
+    se = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else 0.0
+    return float(values.mean()), se
+
+
+def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0)) -> str:
+    """The report's tables: normalised regret per problem at several budgets, overall means and ranks, overhead."""
+    problems, searchers = results.problems, results.searchers
+    budget = max(c.shape[1] for c in results.curves.values())
+    points = sorted({max(1, round(f * budget)) for f in checkpoints})
+    by_basis: dict[str, list[str]] = {}
+    for problem in problems:
+        by_basis.setdefault(results.scale(problem)[1], []).append(problem)
+    if len(by_basis) == 1:
+        bases = next(iter(by_basis))
+    else:
+        bases = "; ".join(f"{basis} ({', '.join(names)})" for basis, names in sorted(by_basis.items()))
+    lines = [
+        "Regret is the best value found so far minus the best known value (the optimum where it is known: "
+        + (", ".join(sorted(results.known_optimum)) or "none")
+        + "; elsewhere the best value any run reached). Normalised regret divides it by "
+        + bases
+        + " on the same problem, so below 1 beats random search's typical run. Mean ± standard error over seeds.",
+        "",
+        "| problem | searcher | seeds | " + " | ".join(f"normalised regret @{n}" for n in points) + " | mean rank |",
+        "| --- | --- | ---: | " + " | ".join("---:" for _ in points) + " | ---: |",
+    ]
+    overall: dict[str, list[float]] = {s: [] for s in searchers}
+    rank_totals: dict[str, list[float]] = {s: [] for s in searchers}
+    for problem in problems:
+        ranks = results.ranks(problem)
+        for searcher in searchers:
+            if (problem, searcher) not in results.curves:
+                continue
+            normalised = results.normalised(problem, searcher)
+            cells = []
+            for n in points:
+                mean, se = _mean_se(np.array([_value_at(row, n) for row in normalised]))
+                cells.append(f"{mean:.3f} ± {se:.3f}")
+            final = np.array([_value_at(row, None) for row in normalised])
+            overall[searcher].append(float(np.nanmean(final)))
+            rank = ranks.get(searcher, math.nan)
+            rank_totals[searcher].append(rank)
+            n_seeds = len(results.seeds[(problem, searcher)])
+            lines.append(f"| {problem} | {searcher} | {n_seeds} | " + " | ".join(cells) + f" | {rank:.2f} |")
+    lines += [
+        "",
+        "Overall (mean over problems of each problem's mean final normalised regret; mean rank over problems):",
+        "",
+        "| searcher | mean normalised regret | mean rank | problems | median seconds per ask |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for searcher in sorted(searchers, key=lambda s: statistics.fmean(overall[s]) if overall[s] else math.inf):
+        seconds = results.ask_seconds.get(searcher, np.array([]))
+        median = float(np.median(seconds)) if seconds.size else math.nan
+        lines.append(
+            f"| {searcher} | {statistics.fmean(overall[searcher]):.3f} | {np.nanmean(rank_totals[searcher]):.2f} | "
+            f"{len(overall[searcher])} | {median:.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_report(storage: Storage | str | Path, out: str | Path, *, title: str = "Benchmark report") -> Path:
+    """Write ``REPORT.md`` and the figures (PNG) into ``out``; returns the report's path."""
+    from bohpo import plot
+
+    results = load_results(storage)
+    if not results.curves:
+        raise ValueError(f"{storage} holds no runs to report")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = []
+    for problem in results.problems:
+        name = f"convergence_{problem}.png"
+        fig, _ = plot.convergence(results, problem)
+        fig.savefig(folder / name, dpi=110, bbox_inches="tight")
+        plot.close(fig)
+        figures.append((f"Convergence on {problem}", name))
+    for name, title_, draw in (
+        ("rank.png", "Mean rank over evaluations", plot.rank_over_time),
+        ("overhead.png", "Seconds per ask against observations", plot.overhead),
+    ):
+        fig, _ = draw(results)
+        fig.savefig(folder / name, dpi=110, bbox_inches="tight")
+        plot.close(fig)
+        figures.append((title_, name))
+    text = [f"# {title}", "", markdown(results), "", "## Figures", ""]
+    text += [f"### {caption}\n\n![{caption}]({name})\n" for caption, name in figures]
+    path = folder / "REPORT.md"
+    path.write_text("\n".join(text))
+    return path

@@ -1,0 +1,270 @@
+"""The benchmark runner: searchers x problems x seeds, each finished trial committed before the next is asked.
+
+A *run* is one searcher on one problem with one seed, for ``budget`` trials. Runs are independent, so they are the
+unit of parallel work: each is executed by :func:`execute_run`, in this process or on any
+``concurrent.futures.Executor`` (a local process pool by default, a Dask cluster's executor when given), and each
+writes its own trials to the shared :class:`~bohpo.bench.storage.Storage` as it goes. Inside a run the loop is
+sequential — ask, evaluate, tell, commit — so a searcher's trials do not depend on how many workers there are.
+
+A run interrupted at any moment (SIGKILL included) continues with ``resume=True``: its searcher is rebuilt from the
+state committed with its last trial and asks what the uninterrupted run would have asked; nothing committed is lost
+or evaluated again, and the only work redone is the one trial that was in flight.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import multiprocessing
+import os
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bohpo.bench.storage import RunRecord, Storage
+from bohpo.errors import SearchExhausted, TrialFailedWarning
+from bohpo.problems import make_problem, problem_names
+from bohpo.searchers import make_searcher, searcher_names
+from bohpo.trial import TrialStatus
+
+__all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite"]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: a registered problem and searcher, a seed, and a number of trials."""
+
+    problem: str
+    searcher: str
+    seed: int
+    budget: int
+
+
+def plan_runs(
+    problems: Sequence[str], searchers: Sequence[str], seeds: int | Iterable[int], budget: int
+) -> list[RunSpec]:
+    """Every (problem, searcher, seed) run, checked before anything starts.
+
+    Args:
+        problems, searchers: Registered names (``bohpo bench list`` shows them).
+        seeds: A count n (seeds 0..n-1) or the seeds themselves.
+        budget: Trials per run, >= 1.
+
+    Raises:
+        ValueError: an unknown name, no problems or searchers, a bad seed or budget; the message names it.
+    """
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ValueError(f"budget must be an int >= 1, got {budget!r}")
+    seed_list = _seeds(seeds)
+    for kind, names, known in (("problem", problems, problem_names()), ("searcher", searchers, searcher_names())):
+        if isinstance(names, str) or not list(names):
+            raise ValueError(f"give a list of at least one {kind} name, got {names!r}")
+        for name in names:
+            if name not in known:
+                raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+    return [RunSpec(p, s, seed, budget) for p in problems for s in searchers for seed in seed_list]
+
+
+def _seeds(seeds: int | Iterable[int]) -> list[int]:
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ValueError(f"seeds must be a count >= 1 or a list of seeds, got {seeds!r}")
+        return list(range(seeds))
+    if isinstance(seeds, bool) or not isinstance(seeds, Iterable):
+        raise ValueError(f"seeds must be a count >= 1 or a list of seeds, got {seeds!r}")
+    seed_list = list(seeds)
+    if not seed_list or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seed_list):
+        raise ValueError(f"seeds must be a count >= 1 or a list of ints >= 0, got {seeds!r}")
+    if len(set(seed_list)) != len(seed_list):
+        raise ValueError(f"seeds must be distinct, got {seed_list!r}")
+    return seed_list
+
+
+def run_suite(
+    problems: Sequence[str],
+    searchers: Sequence[str],
+    seeds: int | Iterable[int],
+    budget: int,
+    storage: Storage | str | os.PathLike[str],
+    *,
+    executor: cf.Executor | None = None,
+    workers: int = 1,
+    resume: bool = False,
+    progress: bool = False,
+) -> list[RunRecord]:
+    """Run every searcher on every problem for every seed, storing each trial as it finishes.
+
+    Args:
+        problems, searchers, seeds, budget: As :func:`plan_runs`.
+        storage: A :class:`Storage` or the path of its SQLite file.
+        executor: Where runs execute (for example ``distributed.Client(...).get_executor()``). Default: this process
+            when ``workers`` is 1, else a pool of ``workers`` fresh processes.
+        workers: Processes of the default pool.
+        resume: Continue runs the storage already holds. Without it, finding one with trials is an error (two
+            suites writing into one run by mistake would mix their trials).
+        progress: Show progress bars (runs done, trials committed).
+
+    Returns:
+        The runs, as stored at the end (``status == "done"`` once a run has its budget or its searcher ran out).
+
+    Raises:
+        ValueError: as :func:`plan_runs`; or runs exist and ``resume`` is false (nothing is written then).
+        RuntimeError: some runs raised; the others completed and everything committed stays.
+    """
+    specs = plan_runs(problems, searchers, seeds, budget)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    store = storage if isinstance(storage, Storage) else Storage(storage)
+    if not resume:
+        started = [
+            (spec, run)
+            for spec in specs
+            if (run := store.find_run(spec.problem, spec.searcher, spec.seed)) is not None and run.n_trials
+        ]
+        if started:
+            spec, run = started[0]
+            raise ValueError(
+                f"{store.path} already holds {len(started)} of these runs (for example {spec.searcher} on "
+                f"{spec.problem}, seed {spec.seed}, with {run.n_trials} trials); pass resume=True (--resume) to "
+                "continue them, or use another file"
+            )
+    todo = []
+    for spec in specs:
+        run = store.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
+        if not (run.status == "done" and run.n_trials >= spec.budget):
+            todo.append(spec)
+    errors = _execute(todo, store, executor=executor, workers=workers, progress=progress, n_total=len(specs))
+    if errors:
+        spec, err = errors[0]
+        raise RuntimeError(
+            f"{len(errors)} run(s) failed, for example {spec.searcher} on {spec.problem}, seed {spec.seed}: "
+            f"{type(err).__name__}: {err}"
+        ) from err
+    keys = {(s.problem, s.searcher, s.seed) for s in specs}
+    return [r for r in store.runs() if (r.problem, r.searcher, r.seed) in keys]
+
+
+def _execute(
+    specs: list[RunSpec],
+    store: Storage,
+    *,
+    executor: cf.Executor | None,
+    workers: int,
+    progress: bool,
+    n_total: int,
+) -> list[tuple[RunSpec, BaseException]]:
+    bars = _Bars(store, n_total, n_total - len(specs), sum(s.budget for s in specs), enabled=progress)
+    errors: list[tuple[RunSpec, BaseException]] = []
+    try:
+        if executor is None and workers == 1:
+            for spec in specs:
+                try:
+                    execute_run(spec, store, on_trial=bars.trial)
+                except Exception as err:  # one run's failure does not stop the others
+                    errors.append((spec, err))
+                bars.run_done()
+            return errors
+        own = executor is None
+        pool = executor or cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            futures = {pool.submit(execute_run, spec, store): spec for spec in specs}
+            waiting = set(futures)
+            while waiting:
+                done, waiting = cf.wait(waiting, timeout=0.5, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    if future.exception() is not None:
+                        errors.append((futures[future], future.exception()))  # type: ignore[arg-type]
+                    bars.run_done()
+                bars.poll()
+        finally:
+            if own:
+                pool.shutdown(wait=True, cancel_futures=True)
+        return errors
+    finally:
+        bars.close()
+
+
+def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> RunRecord:
+    """Run (or continue) one run to its budget, committing each trial with the searcher's state.
+
+    Module-level and picklable, so an executor can ship it to a worker process or a Dask worker (which must see the
+    storage file). In a worker process torch uses one thread: the pool's processes share the cores.
+    """
+    if multiprocessing.parent_process() is not None:
+        import torch
+
+        torch.set_num_threads(1)
+    problem = make_problem(spec.problem)
+    searcher = make_searcher(spec.searcher, problem.space, seed=spec.seed, n_trials=spec.budget)
+    run = storage.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
+    state, n = storage.run_state(run.id)
+    if state is not None:
+        searcher.load_history(state)
+    while n < spec.budget:
+        start = time.perf_counter()
+        try:
+            trial = searcher.ask()
+        except SearchExhausted:
+            break
+        ask_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        try:
+            value: float | None = float(problem(trial.params, trial.budget))
+        except Exception as err:  # the objective's failure is the trial's, not the run's
+            warnings.warn(f"{spec.problem}: trial {n} failed: {err!r}", TrialFailedWarning, stacklevel=2)
+            value = None
+        eval_seconds = time.perf_counter() - start
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TrialFailedWarning)  # a non-finite value: already a failed trial
+            told = searcher.tell(trial, value) if value is not None else searcher.tell(trial, failed=True)
+        storage.commit_trial(
+            run.id, n, params=_json_params(told.params), value=told.value,
+            status="complete" if told.status is TrialStatus.COMPLETE else "failed",
+            ask_seconds=ask_seconds, eval_seconds=eval_seconds, state=searcher.to_json(), budget=told.budget,
+        )  # fmt: skip
+        n += 1
+        if on_trial is not None:
+            on_trial()
+    storage.finish_run(run.id)
+    record = storage.find_run(spec.problem, spec.searcher, spec.seed)
+    assert record is not None
+    return record
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Params as JSON keeps them (choices that are not JSON values become their repr)."""
+    return json.loads(json.dumps(params, default=repr))
+
+
+class _Bars:
+    """Two tqdm bars, runs and trials; the trial count is read from storage (workers write there, not here)."""
+
+    def __init__(self, store: Storage, n_runs: int, n_done: int, n_trials: int, *, enabled: bool) -> None:
+        self.store, self.enabled = store, enabled
+        if not enabled:
+            return
+        from tqdm import tqdm
+
+        self._base = store.count_trials()  # trials of these runs' earlier sessions are not this session's progress
+        self.runs = tqdm(total=n_runs, initial=n_done, desc="runs", unit="run", position=0)
+        self.trials = tqdm(total=n_trials, desc="trials", unit="trial", position=1)
+
+    def run_done(self) -> None:
+        if self.enabled:
+            self.runs.update(1)
+
+    def trial(self) -> None:
+        if self.enabled:
+            self.trials.update(1)
+
+    def poll(self) -> None:
+        if self.enabled:
+            self.trials.n = self.store.count_trials() - self._base
+            self.trials.refresh()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.runs.close()
+            self.trials.close()

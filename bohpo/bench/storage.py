@@ -1,0 +1,251 @@
+"""Durable storage of benchmark runs: one SQLite file, safe with several processes writing at once.
+
+Two tables:
+    runs    one row per (problem, searcher, seed): the planned budget, the status (``running`` / ``done``), the number
+            of trials committed, and the searcher's saved state (its JSON history) after the last of them;
+    trials  one row per finished trial: its number in the run, params (JSON), budget, value, status (``complete`` /
+            ``failed``), the seconds the searcher took to ask it and the seconds the evaluation took, and when.
+
+A trial and the searcher state that includes it are written in one transaction, so after a crash (even SIGKILL) the
+file holds a consistent prefix of every run: resuming loads the state and asks the next trial, which is the one the
+uninterrupted run would have asked (searchers draw their randomness from their seed and ask counter). WAL mode lets
+readers (a report, a progress bar) work while runs write; writers take turns through SQLite's lock, waiting up to
+``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RunRecord", "Storage", "TrialRecord"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    problem TEXT NOT NULL,
+    searcher TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    budget INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'running',
+    n_trials INTEGER NOT NULL DEFAULT 0,
+    state TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    UNIQUE (problem, searcher, seed)
+);
+CREATE TABLE IF NOT EXISTS trials (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    number INTEGER NOT NULL,
+    params TEXT NOT NULL,
+    budget REAL,
+    value REAL,
+    status TEXT NOT NULL,
+    ask_seconds REAL NOT NULL,
+    eval_seconds REAL NOT NULL,
+    finished_at REAL NOT NULL,
+    PRIMARY KEY (run_id, number)
+);
+"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A row of ``runs`` (without the saved state)."""
+
+    id: int
+    problem: str
+    searcher: str
+    seed: int
+    budget: int
+    status: str
+    n_trials: int
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """A row of ``trials``, params decoded from JSON."""
+
+    run_id: int
+    number: int
+    params: dict[str, Any]
+    budget: float | None
+    value: float | None
+    status: str
+    ask_seconds: float
+    eval_seconds: float
+    finished_at: float
+
+
+class Storage:
+    """A SQLite file of runs and trials. Picklable (a worker process opens its own connection).
+
+    Args:
+        path: The database file; created, with its tables, if missing.
+        timeout: Seconds a writer waits for another's lock before giving up.
+
+    Example:
+        >>> import tempfile, os
+        >>> storage = Storage(os.path.join(tempfile.mkdtemp(), "runs.db"))
+        >>> run = storage.open_run("branin", "random", seed=0, budget=10)
+        >>> storage.commit_trial(run.id, 0, params={"x0": 1.0, "x1": 2.0}, value=21.6, status="complete",
+        ...                      ask_seconds=0.001, eval_seconds=0.002, state="{}")
+        >>> [(t.number, t.value) for t in storage.trials(run.id)]
+        [(0, 21.6)]
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 120.0) -> None:
+        if not isinstance(path, (str, os.PathLike)) or not str(path):
+            raise TypeError(f"storage path must be a file path, got {path!r}")
+        self.path = Path(path)
+        self.timeout = float(timeout)
+        self._connection: sqlite3.Connection | None = None
+        self._pid = -1
+        self._db().executescript(_SCHEMA)  # each statement its own transaction; IF NOT EXISTS makes it idempotent
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "timeout": self.timeout}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.path, self.timeout = state["path"], state["timeout"]
+        self._connection, self._pid = None, -1
+
+    def __repr__(self) -> str:
+        return f"Storage({str(self.path)!r})"
+
+    # -- connection ---------------------------------------------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        """This process's connection (a connection must not cross a fork)."""
+        if self._connection is None or self._pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable against a crash of the process
+            connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            self._connection, self._pid = connection, os.getpid()
+        return self._connection
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken at once (BEGIN IMMEDIATE) so that concurrent writers queue, not deadlock."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this process's connection (it reopens on the next use)."""
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.close()
+        self._connection = None
+
+    # -- runs ---------------------------------------------------------------------------------------------------
+    def open_run(self, problem: str, searcher: str, *, seed: int, budget: int) -> RunRecord:
+        """The run of (problem, searcher, seed), created if new; a larger ``budget`` than recorded extends it."""
+        now = time.time()
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO runs (problem, searcher, seed, budget, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (problem, searcher, seed, budget, now, now),
+            )
+            db.execute(
+                "UPDATE runs SET budget = ?, status = 'running', updated_at = ? "
+                "WHERE problem = ? AND searcher = ? AND seed = ? AND budget < ?",
+                (budget, now, problem, searcher, seed, budget),
+            )
+        run = self.find_run(problem, searcher, seed)
+        assert run is not None
+        return run
+
+    def find_run(self, problem: str, searcher: str, seed: int) -> RunRecord | None:
+        """The run of (problem, searcher, seed), or ``None``."""
+        row = (
+            self._db()
+            .execute(
+                "SELECT id, problem, searcher, seed, budget, status, n_trials FROM runs "
+                "WHERE problem = ? AND searcher = ? AND seed = ?",
+                (problem, searcher, seed),
+            )
+            .fetchone()
+        )
+        return None if row is None else RunRecord(*row)
+
+    def runs(self) -> list[RunRecord]:
+        """Every run, in creation order."""
+        rows = self._db().execute("SELECT id, problem, searcher, seed, budget, status, n_trials FROM runs ORDER BY id")
+        return [RunRecord(*row) for row in rows]
+
+    def run_state(self, run_id: int) -> tuple[str | None, int]:
+        """The saved searcher state (JSON) and the number of trials committed."""
+        row = self._db().execute("SELECT state, n_trials FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no run with id {run_id} in {self.path}")
+        return row[0], int(row[1])
+
+    def finish_run(self, run_id: int) -> None:
+        """Mark a run done."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET status = 'done', updated_at = ? WHERE id = ?", (time.time(), run_id))
+
+    # -- trials -------------------------------------------------------------------------------------------------
+    def commit_trial(
+        self,
+        run_id: int,
+        number: int,
+        *,
+        params: dict[str, Any],
+        value: float | None,
+        status: str,
+        ask_seconds: float,
+        eval_seconds: float,
+        state: str,
+        budget: float | None = None,
+    ) -> None:
+        """Write trial ``number`` of a run and the searcher state that includes it, in one transaction.
+
+        Raises:
+            RuntimeError: the run does not have exactly ``number`` trials yet (another process advanced it, or a
+                trial would be skipped); nothing is written.
+        """
+        now = time.time()
+        with self._write() as db:
+            updated = db.execute(
+                "UPDATE runs SET n_trials = n_trials + 1, state = ?, updated_at = ? WHERE id = ? AND n_trials = ?",
+                (state, now, run_id, number),
+            ).rowcount
+            if updated != 1:
+                _, have = self.run_state(run_id)
+                raise RuntimeError(f"run {run_id} has {have} trials: trial {number} cannot be committed")
+            db.execute(
+                "INSERT INTO trials (run_id, number, params, budget, value, status, ask_seconds, eval_seconds, "
+                "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, number, json.dumps(params), budget, value, status, ask_seconds, eval_seconds, now),
+            )
+
+    def trials(self, run_id: int | None = None) -> list[TrialRecord]:
+        """The trials of one run (or of all runs), by run then number."""
+        query = (
+            "SELECT run_id, number, params, budget, value, status, ask_seconds, eval_seconds, finished_at FROM trials"
+        )
+        rows = (
+            self._db().execute(query + " WHERE run_id = ? ORDER BY number", (run_id,))
+            if run_id is not None
+            else self._db().execute(query + " ORDER BY run_id, number")
+        )
+        return [TrialRecord(r[0], r[1], json.loads(r[2]), *r[3:]) for r in rows]
+
+    def count_trials(self) -> int:
+        """Trials committed over all runs (cheap: for progress bars)."""
+        return int(self._db().execute("SELECT COALESCE(SUM(n_trials), 0) FROM runs").fetchone()[0])

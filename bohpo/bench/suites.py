@@ -1,0 +1,58 @@
+"""Named benchmark suites: which problems, searchers, seeds and budget a ``bohpo bench run --suite NAME`` means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SUITES", "Suite", "get_suite"]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """Defaults of a benchmark run; every field can be overridden on the command line."""
+
+    description: str
+    problems: tuple[str, ...]
+    searchers: tuple[str, ...]
+    seeds: int
+    budget: int
+
+
+SUITES: dict[str, Suite] = {
+    "quick": Suite(
+        description="a few minutes on 2 cores: three synthetic problems and two real models, 5 seeds, 30 trials",
+        problems=("branin", "hartmann6", "mixed-branin", "knn-wine", "decision-tree-diabetes"),
+        searchers=("random", "sobol", "grid", "gp-logei"),
+        seeds=5,
+        budget=30,
+    ),
+    "full": Suite(
+        description="the real comparison: synthetic problems with known optima and real models, 10 seeds, 100 trials",
+        problems=(
+            "branin",
+            "hartmann6",
+            "mixed-branin",
+            "six-hump-camel",
+            "michalewicz",
+            "svm-digits",
+            "svm-diabetes",
+            "random-forest-breast-cancer",
+            "gradient-boosting-wine",
+            "mlp-iris",
+            "knn-digits",
+            "linear-breast-cancer",
+            "decision-tree-diabetes",
+            "adaboost-wine",
+        ),
+        searchers=("random", "sobol", "gp-logei", "gp-ei", "gp-ucb"),
+        seeds=10,
+        budget=100,
+    ),
+}
+
+
+def get_suite(name: str) -> Suite:
+    """The suite called ``name``; a ValueError lists the known ones."""
+    if name not in SUITES:
+        raise ValueError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
+    return SUITES[name]

@@ -1,0 +1,306 @@
+"""Real objectives: scikit-learn models on scikit-learn's bundled datasets, scored by seeded k-fold cross-validation.
+
+A Bayesmark-like grid: eight model families x five datasets, each problem named ``"{model}-{dataset}"`` (for example
+``"svm-digits"``, ``"random-forest-diabetes"``). Nothing is downloaded: the datasets ship with scikit-learn.
+
+The value minimised is a cross-validated loss:
+    - classification (digits, wine, breast-cancer, iris): the misclassification rate, 1 - mean accuracy over folds,
+      with stratified folds;
+    - regression (diabetes): 1 - mean R^2 over folds (scale-free; 0 is a perfect fit).
+Folds are shuffled with the problem's seed, and every model that draws random numbers gets the same seed, so a
+problem is a deterministic function of its configuration. The best achievable value is unknown (``optimum`` is
+``None``); reports measure regret against the best value seen.
+
+The spaces mix log-floats, ints and categoricals the way practitioners tune these models; models that are sensitive
+to feature scales (SVM, MLP, k-NN, linear models) get a ``StandardScaler`` in front, inside each fold, and on the
+regression dataset their target is standardised too.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from bohpo.problems.base import Problem
+from bohpo.space import Categorical, Float, Int, Space
+
+__all__ = ["DATASETS", "MODELS", "SklearnProblem", "sklearn_problem_names"]
+
+DATASETS = ("digits", "wine", "breast-cancer", "iris", "diabetes")
+_REGRESSION = frozenset({"diabetes"})
+
+
+@cache
+def _load(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) of a bundled dataset, loaded once per process."""
+    from sklearn import datasets
+
+    loaders: dict[str, Callable[..., Any]] = {
+        "digits": datasets.load_digits,
+        "wine": datasets.load_wine,
+        "breast-cancer": datasets.load_breast_cancer,
+        "iris": datasets.load_iris,
+        "diabetes": datasets.load_diabetes,
+    }
+    X, y = loaders[dataset](return_X_y=True)
+    return np.asarray(X, dtype=np.float64), np.asarray(y)
+
+
+@dataclass(frozen=True)
+class _Model:
+    """A model family: its space, and how to build the estimator from a configuration."""
+
+    space: Callable[[bool], Space]  # regression? -> space
+    build: Callable[[dict[str, Any], bool, int], BaseEstimator]  # (params, regression?, seed) -> estimator
+    scaled: bool = False  # a StandardScaler goes in front
+
+
+def _svm_space(regression: bool) -> Space:
+    params: dict[str, Any] = {
+        "C": Float(1e-2, 1e3, log=True),
+        "gamma": Float(1e-5, 1e1, log=True),
+        "kernel": Categorical(["rbf", "poly", "sigmoid"]),
+    }
+    if regression:
+        params["epsilon"] = Float(1e-3, 1.0, log=True)
+    return Space(params)
+
+
+def _svm(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.svm import SVC, SVR
+
+    if regression:
+        return SVR(C=p["C"], gamma=p["gamma"], kernel=p["kernel"], epsilon=p["epsilon"], max_iter=20_000)
+    return SVC(C=p["C"], gamma=p["gamma"], kernel=p["kernel"], max_iter=20_000, random_state=seed)
+
+
+def _forest_space(regression: bool) -> Space:
+    return Space(
+        {
+            "n_estimators": Int(10, 200, log=True),
+            "max_depth": Int(2, 24),
+            "min_samples_split": Int(2, 20),
+            "max_features": Float(0.05, 1.0),
+            "criterion": Categorical(["squared_error", "absolute_error"] if regression else ["gini", "entropy"]),
+        }
+    )
+
+
+def _forest(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    cls = RandomForestRegressor if regression else RandomForestClassifier
+    return cls(**p, random_state=seed, n_jobs=1)
+
+
+def _boosting_space(regression: bool) -> Space:
+    return Space(
+        {
+            "learning_rate": Float(1e-3, 1.0, log=True),
+            "max_iter": Int(10, 100, log=True),
+            "max_leaf_nodes": Int(4, 64, log=True),
+            "min_samples_leaf": Int(1, 64, log=True),
+            "l2_regularization": Float(1e-6, 10.0, log=True),
+        }
+    )
+
+
+def _boosting(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cls = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+    return cls(**p, early_stopping=False, random_state=seed)
+
+
+def _mlp_space(regression: bool) -> Space:
+    return Space(
+        {
+            "alpha": Float(1e-6, 1e-1, log=True),
+            "learning_rate_init": Float(1e-4, 1e-1, log=True),
+            "hidden_size": Int(16, 256, log=True),
+            "activation": Categorical(["relu", "tanh", "logistic"]),
+        }
+    )
+
+
+def _mlp(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    cls = MLPRegressor if regression else MLPClassifier
+    return cls(
+        hidden_layer_sizes=(p["hidden_size"],),
+        alpha=p["alpha"],
+        learning_rate_init=p["learning_rate_init"],
+        activation=p["activation"],
+        max_iter=60,
+        random_state=seed,
+    )
+
+
+def _knn_space(regression: bool) -> Space:
+    return Space(
+        {
+            "n_neighbors": Int(1, 50, log=True),
+            "weights": Categorical(["uniform", "distance"]),
+            "metric": Categorical(["euclidean", "manhattan", "chebyshev"]),
+        }
+    )
+
+
+def _knn(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    cls = KNeighborsRegressor if regression else KNeighborsClassifier
+    return cls(**p)
+
+
+def _linear_space(regression: bool) -> Space:
+    if regression:
+        return Space({"alpha": Float(1e-5, 10.0, log=True), "selection": Categorical(["cyclic", "random"])})
+    return Space(
+        {
+            "C": Float(1e-4, 1e4, log=True),
+            "penalty": Categorical(["l1", "l2"]),
+            "class_weight": Categorical(["none", "balanced"]),
+        }
+    )
+
+
+def _linear(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.linear_model import Lasso, LogisticRegression
+
+    if regression:
+        return Lasso(alpha=p["alpha"], selection=p["selection"], max_iter=5_000, random_state=seed)
+    class_weight = None if p["class_weight"] == "none" else p["class_weight"]
+    return LogisticRegression(
+        C=p["C"], l1_ratio=1.0 if p["penalty"] == "l1" else 0.0, solver="saga", class_weight=class_weight,
+        max_iter=300, random_state=seed,
+    )  # fmt: skip
+
+
+def _tree_space(regression: bool) -> Space:
+    return Space(
+        {
+            "max_depth": Int(1, 30),
+            "min_samples_split": Int(2, 40, log=True),
+            "min_samples_leaf": Int(1, 20, log=True),
+            "max_features": Float(0.05, 1.0),
+            "criterion": Categorical(["squared_error", "absolute_error"] if regression else ["gini", "entropy"]),
+        }
+    )
+
+
+def _tree(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    cls = DecisionTreeRegressor if regression else DecisionTreeClassifier
+    return cls(**p, random_state=seed)
+
+
+def _adaboost_space(regression: bool) -> Space:
+    params: dict[str, Any] = {"n_estimators": Int(10, 200, log=True), "learning_rate": Float(1e-3, 2.0, log=True)}
+    if regression:
+        params["loss"] = Categorical(["linear", "square", "exponential"])
+    else:
+        params["max_depth"] = Int(1, 4)  # of the boosted trees
+    return Space(params)
+
+
+def _adaboost(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.ensemble import AdaBoostClassifier, AdaBoostRegressor
+    from sklearn.tree import DecisionTreeClassifier
+
+    if regression:
+        return AdaBoostRegressor(**p, random_state=seed)
+    return AdaBoostClassifier(
+        DecisionTreeClassifier(max_depth=p["max_depth"], random_state=seed),
+        n_estimators=p["n_estimators"],
+        learning_rate=p["learning_rate"],
+        random_state=seed,
+    )
+
+
+MODELS: Mapping[str, _Model] = {
+    "svm": _Model(_svm_space, _svm, scaled=True),
+    "random-forest": _Model(_forest_space, _forest),
+    "gradient-boosting": _Model(_boosting_space, _boosting),
+    "mlp": _Model(_mlp_space, _mlp, scaled=True),
+    "knn": _Model(_knn_space, _knn, scaled=True),
+    "linear": _Model(_linear_space, _linear, scaled=True),
+    "decision-tree": _Model(_tree_space, _tree),
+    "adaboost": _Model(_adaboost_space, _adaboost),
+}
+
+
+def sklearn_problem_names() -> list[str]:
+    """Every ``"{model}-{dataset}"`` name, sorted."""
+    return sorted(f"{model}-{dataset}" for model in MODELS for dataset in DATASETS)
+
+
+class SklearnProblem(Problem):
+    """Cross-validated loss of a scikit-learn model on a bundled dataset, as a function of its hyperparameters.
+
+    Args:
+        model: One of :data:`MODELS` (``"svm"``, ``"random-forest"``, ``"gradient-boosting"``, ``"mlp"``, ``"knn"``,
+            ``"linear"`` (logistic regression; Lasso on diabetes), ``"decision-tree"``, ``"adaboost"``).
+        dataset: One of :data:`DATASETS`.
+        folds: Number of cross-validation folds (>= 2).
+        seed: Seeds the fold shuffle and the model's own randomness.
+
+    Example:
+        >>> problem = SklearnProblem("knn", "iris")
+        >>> problem.name, problem.space.names
+        ('knn-iris', ['n_neighbors', 'weights', 'metric'])
+        >>> round(problem({"n_neighbors": 10, "weights": "uniform", "metric": "euclidean"}), 3)
+        0.033
+    """
+
+    def __init__(self, model: str, dataset: str, *, folds: int = 5, seed: int = 0) -> None:
+        if model not in MODELS:
+            raise ValueError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+        if not isinstance(folds, int) or isinstance(folds, bool) or folds < 2:
+            raise ValueError(f"folds must be an int >= 2, got {folds!r}")
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+        self.model, self.dataset, self.folds, self.seed = model, dataset, folds, seed
+        self.regression = dataset in _REGRESSION
+        self.name = f"{model}-{dataset}"
+        self.space = MODELS[model].space(self.regression)
+        self.optimum = None
+
+    def estimator(self, params: Mapping[str, Any]) -> BaseEstimator:
+        """The (unfitted) estimator for a configuration, scaler included."""
+        family = MODELS[self.model]
+        estimator = family.build(self.space.validate(params), self.regression, self.seed)
+        if not family.scaled:
+            return estimator
+        if self.regression:  # the target too: an SVR's epsilon or an MLP's initial weights assume unit scale
+            estimator = TransformedTargetRegressor(estimator, transformer=StandardScaler())
+        return make_pipeline(StandardScaler(), estimator)
+
+    def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
+        if budget is not None:
+            raise ValueError(f"{self.name} has no fidelity; budget must be None, got {budget!r}")
+        X, y = _load(self.dataset)
+        splitter = (KFold if self.regression else StratifiedKFold)(self.folds, shuffle=True, random_state=self.seed)
+        scoring = "r2" if self.regression else "accuracy"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # an iteration cap is part of the configuration
+            scores = cross_val_score(self.estimator(params), X, y, cv=splitter, scoring=scoring, n_jobs=1)
+        return float(1.0 - np.mean(scores))
+
+    def __repr__(self) -> str:
+        return f"SklearnProblem({self.model!r}, {self.dataset!r}, folds={self.folds}, seed={self.seed})"

@@ -1,0 +1,236 @@
+"""Other libraries' optimizers as bohpo searchers, so a suite can compare against them in one run.
+
+    optuna-tpe, optuna-gp, optuna-cmaes   Optuna's TPESampler, GPSampler and CmaEsSampler (needs ``bohpo[peers]``);
+    botorch-logei                          the canonical BoTorch loop: SingleTaskGP (its defaults), fit_gpytorch_mll,
+                                           LogExpectedImprovement, optimize_acqf (10 restarts, 512 raw samples).
+
+They follow the searcher contract like bohpo's own: seeded, batch and asynchronous asks, resumable from a saved
+history with the same next trials. Each ask draws a fresh seed for the peer from the searcher's seed and ask counter
+(an Optuna sampler is rebuilt with it; BoTorch's optimizer takes it), which is what makes a resumed searcher ask
+what the uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from bohpo._checks import check_count
+from bohpo.searchers.base import Direction, Searcher
+from bohpo.seeding import SeedLike, seed_entropy
+from bohpo.space import Categorical, Config, Float, Int, Space
+from bohpo.trial import Trial, TrialStatus
+
+__all__ = ["BoTorchLoop", "OptunaSearcher", "optuna_available"]
+
+_SAMPLERS = ("tpe", "gp", "cmaes")
+
+
+def optuna_available() -> bool:
+    """Whether Optuna can be imported (without importing it)."""
+    return importlib.util.find_spec("optuna") is not None
+
+
+class OptunaSearcher(Searcher):
+    """An Optuna sampler behind bohpo's searcher interface, on an in-memory Optuna study.
+
+    Categorical parameters are handed to Optuna as the indices of their choices (any Python object can be a bohpo
+    choice; Optuna's must be primitives), which changes nothing for its samplers.
+
+    Args:
+        space: The search space.
+        sampler: ``"tpe"``, ``"gp"`` or ``"cmaes"``.
+        seed, direction: As for every searcher.
+        **options: Passed to the sampler's constructor (for example ``multivariate=True`` for TPE).
+    """
+
+    def __init__(
+        self, space: Space, sampler: str = "tpe", *, seed: SeedLike = None, direction: Direction = "minimize",
+        **options: Any,
+    ) -> None:  # fmt: skip
+        if sampler not in _SAMPLERS:
+            raise ValueError(f"sampler must be one of {_SAMPLERS}, got {sampler!r}")
+        if not optuna_available():
+            raise ImportError(f"optuna-{sampler} needs Optuna: pip install 'bohpo[peers]'")
+        super().__init__(space, seed=seed, direction=direction)
+        self.sampler = sampler
+        self.options = dict(options)
+        self._distributions = _distributions(space)
+        self._study = self._new_study()
+        self._asked: dict[tuple[Any, ...], list[int]] = {}  # config key -> Optuna trial numbers asked, oldest first
+
+    def _new_study(self) -> Any:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        return optuna.create_study(direction="minimize", sampler=self._sampler(0))
+
+    def _sampler(self, seed: int) -> Any:
+        import optuna
+
+        cls = {
+            "tpe": optuna.samplers.TPESampler,
+            "gp": optuna.samplers.GPSampler,
+            "cmaes": optuna.samplers.CmaEsSampler,
+        }
+        return cls[self.sampler](seed=seed, **self.options)
+
+    def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
+        configs = []
+        for _ in range(n):
+            self._study.sampler = self._sampler(seed_entropy(generator) % 2**31)
+            optuna_trial = self._study.ask(self._distributions)
+            config = self._from_optuna(optuna_trial.params)
+            self._asked.setdefault(self.space.key(config), []).append(optuna_trial.number)
+            configs.append(config)
+        return configs
+
+    def _on_tell(self, trial: Trial) -> None:
+        numbers = self._asked.get(self.space.key(trial.params))
+        if numbers:
+            number = numbers.pop(0)
+        else:  # a configuration evaluated elsewhere, or asked before a resume: Optuna learns of it now
+            self._study.enqueue_trial(self._to_optuna(trial.params), skip_if_exists=False)
+            number = self._study.ask(self._distributions).number  # the enqueued configuration
+        self._tell_optuna(number, trial)
+
+    def _tell_optuna(self, number: int, trial: Trial) -> None:
+        import optuna
+
+        if trial.status is TrialStatus.COMPLETE:
+            sign = 1.0 if self.direction == "minimize" else -1.0
+            self._study.tell(number, sign * float(trial.value))  # type: ignore[arg-type]
+        else:
+            self._study.tell(number, state=optuna.trial.TrialState.FAIL)
+
+    def _state(self) -> dict[str, Any]:
+        """Optuna's trials, finished and running, with their system attributes (CMA-ES keeps its state there)."""
+        import optuna
+
+        kept = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL, optuna.trial.TrialState.RUNNING)
+        return {
+            "optuna_trials": [
+                {"params": t.params, "value": t.value, "state": t.state.name, "system_attrs": t.system_attrs}
+                for t in self._study.get_trials(deepcopy=False)
+                if t.state in kept
+            ]
+        }
+
+    def _load_state(self, state: Mapping[str, Any]) -> None:
+        import optuna
+
+        saved = state.get("optuna_trials")
+        if not isinstance(saved, list):
+            raise ValueError("an Optuna searcher's state must hold 'optuna_trials', a list")
+        study = self._new_study()
+        asked: dict[tuple[Any, ...], list[int]] = {}
+        for number, t in enumerate(saved):
+            state_ = optuna.trial.TrialState[t["state"]]
+            study.add_trial(
+                optuna.trial.create_trial(
+                    params=t["params"], distributions=self._distributions,
+                    value=t["value"] if state_ is optuna.trial.TrialState.COMPLETE else None,
+                    state=state_, system_attrs=t.get("system_attrs") or {},
+                )
+            )  # fmt: skip
+            if state_ is optuna.trial.TrialState.RUNNING:  # a pending trial: its tell will come
+                asked.setdefault(self.space.key(self._from_optuna(t["params"])), []).append(number)
+        self._study, self._asked = study, asked
+
+    def _to_optuna(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        out = {}
+        for name, param in self.space.items():
+            value = config[name]
+            if isinstance(param, Categorical):
+                value = next(i for i, choice in enumerate(param.choices) if choice == value)
+            out[name] = value
+        return out
+
+    def _from_optuna(self, params: Mapping[str, Any]) -> Config:
+        config = {}
+        for name, param in self.space.items():
+            value = params[name]
+            config[name] = param.choices[value] if isinstance(param, Categorical) else value
+        return self.space.validate(config)
+
+
+def _distributions(space: Space) -> dict[str, Any]:
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    out: dict[str, Any] = {}
+    for name, param in space.items():
+        if isinstance(param, Float):
+            out[name] = FloatDistribution(param.low, param.high, log=param.log)
+        elif isinstance(param, Int):
+            out[name] = IntDistribution(param.low, param.high, log=param.log)
+        elif isinstance(param, Categorical):
+            out[name] = CategoricalDistribution(list(range(len(param.choices))))
+        else:  # pragma: no cover - the space admits no other kind
+            raise TypeError(f"parameter {name!r} of kind {type(param).__name__} has no Optuna distribution")
+    return out
+
+
+class BoTorchLoop(Searcher):
+    """The canonical BoTorch loop, the reference a GP searcher is measured against.
+
+    A random initial design (``n_initial`` trials, as bohpo's default), then at each ask: ``SingleTaskGP`` with its
+    defaults on the encoded observations (maximising -y), ``fit_gpytorch_mll``, and ``optimize_acqf`` with 10
+    restarts and 512 raw samples over the unit cube — ``LogExpectedImprovement`` for one point,
+    ``qLogExpectedImprovement`` with the pending points as ``X_pending`` for a batch or asynchronous ask.
+    Candidates are snapped onto the space's lattice (ints rounded, one-hot categoricals at their largest entry).
+
+    Reproducibility is BoTorch's: with the same seed the trials agree, but ``optimize_acqf`` is not bitwise stable
+    between calls (its candidates can differ in the sixth decimal), so two runs may drift apart after a few asks.
+    """
+
+    def __init__(
+        self,
+        space: Space,
+        *,
+        n_initial: int | None = None,
+        n_restarts: int = 10,
+        n_raw: int = 512,
+        seed: SeedLike = None,
+        direction: Direction = "minimize",
+    ) -> None:
+        super().__init__(space, seed=seed, direction=direction)
+        self.n_initial = min(10, max(5, 2 * len(space))) if n_initial is None else check_count(n_initial, "n_initial")
+        self.n_restarts = check_count(n_restarts, "n_restarts", minimum=1)
+        self.n_raw = check_count(n_raw, "n_raw", minimum=1)
+
+    def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
+        import warnings
+
+        from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement
+        from botorch.fit import fit_gpytorch_mll
+        from botorch.models import SingleTaskGP
+        from botorch.optim import optimize_acqf
+        from gpytorch.mlls import ExactMarginalLogLikelihood
+
+        completed = self.completed
+        if len(completed) < self.n_initial:
+            return self.space.sample(n, generator=generator)
+        X = self.space.encode([t.params for t in completed])
+        sign = -1.0 if self.direction == "minimize" else 1.0
+        y = torch.tensor([[sign * float(t.value)] for t in completed], dtype=torch.float64)  # type: ignore[arg-type]
+        pending = self.pending
+        X_pending = self.space.encode([t.params for t in pending]) if pending else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # BoTorch's advice on input scaling and fit retries
+            model = SingleTaskGP(X, y)
+            with contextlib.suppress(Exception):  # the canonical loop keeps the prior-mode values if fitting fails
+                fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+            if n == 1 and X_pending is None:
+                acquisition: Any = LogExpectedImprovement(model, best_f=y.max())
+            else:
+                acquisition = qLogExpectedImprovement(model, best_f=y.max(), X_pending=X_pending)
+            bounds = torch.stack([torch.zeros(self.space.dim), torch.ones(self.space.dim)]).double()
+            candidates, _ = optimize_acqf(
+                acquisition, bounds=bounds, q=n, num_restarts=self.n_restarts, raw_samples=self.n_raw,
+                options={"seed": seed_entropy(generator) % 2**31},
+            )  # fmt: skip
+        return self.space.decode(self.space.snap(candidates.detach()))

@@ -1,0 +1,148 @@
+"""The runner: every trial stored as it finishes, the same trials however the work is spread or interrupted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bohpo.bench import runner as runner_module
+from bohpo.bench.runner import RunSpec, plan_runs, run_suite
+from bohpo.bench.storage import Storage
+from bohpo.problems import make_problem
+
+
+def _params_by_run(path: Path) -> dict[tuple[str, str, int], list[dict[str, Any]]]:
+    storage = Storage(path)
+    return {(r.problem, r.searcher, r.seed): [t.params for t in storage.trials(r.id)] for r in storage.runs()}
+
+
+def test_plan_checks_every_name_seed_and_budget() -> None:
+    assert plan_runs(["branin"], ["random", "sobol"], 2, 5) == [
+        RunSpec("branin", "random", 0, 5), RunSpec("branin", "random", 1, 5),
+        RunSpec("branin", "sobol", 0, 5), RunSpec("branin", "sobol", 1, 5),
+    ]  # fmt: skip
+    assert [s.seed for s in plan_runs(["branin"], ["random"], [3, 7], 5)] == [3, 7]
+    for args, message in [
+        ((["nope"], ["random"], 1, 5), "unknown problem 'nope'; known: "),
+        ((["branin"], ["tpe-x"], 1, 5), "unknown searcher 'tpe-x'; known: "),
+        ((["branin"], ["random"], 1, 0), "budget must be an int >= 1, got 0"),
+        ((["branin"], ["random"], 0, 5), "seeds must be a count >= 1"),
+        ((["branin"], ["random"], [1, 1], 5), "seeds must be distinct"),
+        (("branin", ["random"], 1, 5), "give a list of at least one problem name"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            plan_runs(*args)
+
+
+def test_a_suite_stores_every_trial_with_its_timings(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    runs = run_suite(["branin", "mixed-branin"], ["random", "gp-logei"], 2, 8, db)
+    assert len(runs) == 8 and all(r.status == "done" and r.n_trials == 8 for r in runs)
+    storage = Storage(db)
+    problem = make_problem("branin")
+    for run in storage.runs():
+        trials = storage.trials(run.id)
+        assert [t.number for t in trials] == list(range(8))
+        assert all(t.status == "complete" and t.ask_seconds >= 0 and t.eval_seconds >= 0 for t in trials)
+        if run.problem == "branin":  # the stored value is the problem's value at the stored params
+            assert all(abs(problem(t.params) - t.value) < 1e-12 for t in trials)  # type: ignore[operator]
+
+
+def test_same_seeds_same_trials_and_bad_input_writes_nothing(tmp_path: Path) -> None:
+    run_suite(["branin"], ["gp-logei", "sobol"], [0, 5], 9, tmp_path / "a.db")
+    run_suite(["branin"], ["gp-logei", "sobol"], [0, 5], 9, tmp_path / "b.db")
+    assert _params_by_run(tmp_path / "a.db") == _params_by_run(tmp_path / "b.db")
+    with pytest.raises(ValueError, match="unknown searcher"):
+        run_suite(["branin"], ["gp-logei", "bogus"], 1, 9, tmp_path / "c.db")
+    assert Storage(tmp_path / "c.db").runs() == []
+
+
+def test_runs_are_not_mixed_by_mistake_and_resume_extends_them(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    run_suite(["branin"], ["gp-logei"], 1, 6, db)
+    with pytest.raises(ValueError, match=r"already holds 1 of these runs .* pass resume=True"):
+        run_suite(["branin"], ["gp-logei"], 1, 10, db)
+    run_suite(["branin"], ["gp-logei"], 1, 10, db, resume=True)  # a larger budget continues the run
+    run_suite(["branin"], ["gp-logei"], 1, 10, tmp_path / "straight.db")
+    assert _params_by_run(db) == _params_by_run(tmp_path / "straight.db")
+    assert Storage(db).runs()[0].n_trials == 10
+
+
+def test_a_failing_objective_is_a_failed_trial_not_a_failed_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    branin = make_problem("branin")
+
+    class Fragile:
+        space = branin.space
+
+        def __call__(self, params: dict[str, Any], budget: float | None = None) -> float:
+            if params["x0"] > 5:
+                raise RuntimeError("diverged")
+            return branin(params)
+
+    monkeypatch.setattr(runner_module, "make_problem", lambda name: Fragile())
+    with pytest.warns(Warning, match="diverged"):
+        run_suite(["branin"], ["random"], 1, 12, tmp_path / "runs.db")
+    trials = Storage(tmp_path / "runs.db").trials()
+    assert len(trials) == 12
+    assert {t.status for t in trials if t.params["x0"] > 5} == {"failed"}
+    assert all(t.value is None for t in trials if t.status == "failed")
+
+
+def test_worker_processes_give_the_same_trials(tmp_path: Path) -> None:
+    run_suite(["branin", "hartmann3"], ["random", "gp-logei"], 1, 7, tmp_path / "one.db")
+    run_suite(["branin", "hartmann3"], ["random", "gp-logei"], 1, 7, tmp_path / "pool.db", workers=2)
+    assert _params_by_run(tmp_path / "one.db") == _params_by_run(tmp_path / "pool.db")
+
+
+def _bench_command(db: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "bohpo", "bench", "run", "--problems", "branin,hartmann3", "--searchers",
+            "gp-logei,random", "--seeds", "2", "--budget", "14", "--db", str(db), "--no-progress", *extra]  # fmt: skip
+
+
+def test_a_killed_run_resumes_with_nothing_lost_or_evaluated_twice(tmp_path: Path) -> None:
+    db = tmp_path / "killed.db"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for kill_after in (5, 23):  # kill twice, at different points, SIGKILL: no chance to clean up
+        extra = ("--resume",) if db.exists() else ()
+        process = subprocess.Popen(_bench_command(db, *extra), env=env, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if db.exists() and Storage(db).count_trials() >= kill_after:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    committed = Storage(db).count_trials()
+    assert 23 <= committed < 4 * 14
+    finished = subprocess.run(_bench_command(db, "--resume"), env=env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    straight = tmp_path / "straight.db"
+    subprocess.run(_bench_command(straight), env=env, check=True, capture_output=True, timeout=300)
+    assert _params_by_run(db) == _params_by_run(straight)  # the same trials as a run never interrupted
+    storage = Storage(db)
+    for run in storage.runs():
+        assert run.status == "done" and [t.number for t in storage.trials(run.id)] == list(range(14))
+
+
+@pytest.mark.slow
+def test_a_suite_runs_on_a_real_dask_cluster(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        run_suite(["branin"], ["random", "gp-logei"], 2, 6, tmp_path / "dask.db", executor=client.get_executor())
+        workers = set(client.run(os.getpid).values())
+    run_suite(["branin"], ["random", "gp-logei"], 2, 6, tmp_path / "local.db")
+    assert _params_by_run(tmp_path / "dask.db") == _params_by_run(tmp_path / "local.db")
+    assert len(workers) == 2 and os.getpid() not in workers

@@ -1,0 +1,79 @@
+"""SQLite storage: one transaction per trial, optimistic numbering, several processes writing at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bohpo.bench.storage import Storage
+
+
+def _commit(storage: Storage, run_id: int, number: int, value: float = 1.0) -> None:
+    storage.commit_trial(
+        run_id, number, params={"x": number}, value=value, status="complete", ask_seconds=0.01, eval_seconds=0.02,
+        state=f'{{"n": {number + 1}}}',
+    )  # fmt: skip
+
+
+def test_a_run_is_opened_once_and_extended_by_a_larger_budget(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "runs.db")
+    first = storage.open_run("branin", "random", seed=0, budget=10)
+    again = storage.open_run("branin", "random", seed=0, budget=5)
+    assert again.id == first.id and again.budget == 10
+    assert storage.open_run("branin", "random", seed=0, budget=20).budget == 20
+    assert storage.open_run("branin", "random", seed=1, budget=10).id != first.id
+    assert [r.seed for r in storage.runs()] == [0, 1]
+
+
+def test_a_trial_and_the_state_that_includes_it_are_written_together(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "runs.db")
+    run = storage.open_run("branin", "random", seed=0, budget=10)
+    _commit(storage, run.id, 0)
+    _commit(storage, run.id, 1, value=0.5)
+    assert storage.run_state(run.id) == ('{"n": 2}', 2)
+    with pytest.raises(RuntimeError, match="run 1 has 2 trials: trial 5 cannot be committed"):
+        _commit(storage, run.id, 5)
+    with pytest.raises(RuntimeError, match="trial 1 cannot be committed"):
+        _commit(storage, run.id, 1)  # twice: refused, nothing written
+    assert [(t.number, t.value, t.params) for t in storage.trials(run.id)] == [(0, 1.0, {"x": 0}), (1, 0.5, {"x": 1})]
+    assert storage.run_state(run.id) == ('{"n": 2}', 2) and storage.count_trials() == 2
+    storage.finish_run(run.id)
+    assert storage.runs()[0].status == "done"
+
+
+def test_storage_is_picklable_and_reopens_in_the_new_process(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "runs.db")
+    storage.open_run("branin", "random", seed=0, budget=3)
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.path == storage.path and [r.problem for r in copy.runs()] == ["branin"]
+
+
+def _writer(path: str, seed: int, n: int) -> int:
+    storage = Storage(path)
+    run = storage.open_run("branin", "random", seed=seed, budget=n)
+    for number in range(n):
+        _commit(storage, run.id, number, value=float(seed * 1000 + number))
+    return run.id
+
+
+def test_several_processes_write_at_once_and_nothing_is_lost(tmp_path: Path) -> None:
+    path = str(tmp_path / "runs.db")
+    Storage(path)
+    n_writers, n_trials = 4, 60
+    with ProcessPoolExecutor(n_writers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        ids = list(pool.map(_writer, [path] * n_writers, range(n_writers), [n_trials] * n_writers))
+    storage = Storage(path)
+    assert len(set(ids)) == n_writers and storage.count_trials() == n_writers * n_trials
+    for run in storage.runs():
+        trials = storage.trials(run.id)
+        assert [t.number for t in trials] == list(range(n_trials))
+        assert [t.value for t in trials] == [float(run.seed * 1000 + i) for i in range(n_trials)]
+
+
+def test_a_path_is_required() -> None:
+    with pytest.raises(TypeError, match="storage path must be a file path, got None"):
+        Storage(None)  # type: ignore[arg-type]

@@ -1,0 +1,68 @@
+"""The ``bohpo`` command: bad arguments get one line and status 2; a run writes its file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bohpo.bench.storage import Storage
+from bohpo.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["bench", "run", "--db", "x.db", "--searchers", "gp-logei,nope"], "unknown searcher 'nope'"),
+        (["bench", "run", "--db", "x.db", "--problems", "branin,moon"], "unknown problem 'moon'"),
+        (["bench", "run", "--db", "x.db", "--suite", "huge"], "unknown suite 'huge'"),
+        (["bench", "run", "--db", "x.db", "--budget", "0"], "--budget must be >= 1, got 0"),
+        (["bench", "run", "--db", "x.db", "--seeds", "a,b"], "expected a count or comma-separated seeds"),
+        (["bench", "run", "--db", "x.db", "--workers", "0"], "--workers must be >= 1, got 0"),
+        (["bench", "run"], "the following arguments are required: --db"),
+        (["bench", "fly"], "invalid choice: 'fly'"),
+        (["bench", "report", "--db", "missing.db", "--out", "r"], "no such file: missing.db"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_status_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "x.db").exists() or Storage(tmp_path / "x.db").runs() == []
+
+
+def test_list_names_suites_problems_and_searchers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "quick:" in out and "svm-digits" in out and "gp-logei" in out
+
+
+def test_a_run_overrides_the_suite_and_writes_the_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    argv = ["bench", "run", "--problems", "branin", "--searchers", "random,sobol", "--seeds", "0,4", "--budget", "5",
+            "--db", str(db), "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    assert "4 of 4 runs done, 20 trials" in capsys.readouterr().out
+    assert sorted((r.searcher, r.seed) for r in Storage(db).runs()) == [
+        ("random", 0), ("random", 4), ("sobol", 0), ("sobol", 4)
+    ]  # fmt: skip
+    with pytest.raises(SystemExit) as exit_info:  # again without --resume: refused, nothing mixed
+        main(argv)
+    assert exit_info.value.code == 2 and "pass resume=True (--resume)" in capsys.readouterr().err
+    assert main([*argv, "--resume"]) == 0  # everything done already: nothing to do
+
+
+def test_report_writes_markdown_and_figures(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    main(["bench", "run", "--problems", "branin,knn-iris", "--searchers", "random,sobol", "--seeds", "3",
+          "--budget", "6", "--db", str(db), "--no-progress"])  # fmt: skip
+    assert main(["bench", "report", "--db", str(db), "--out", str(tmp_path / "report")]) == 0
+    text = (tmp_path / "report" / "REPORT.md").read_text()
+    assert "random search's median final regret" in text and "| branin | sobol | 3 |" in text
+    for figure in ("convergence_branin.png", "convergence_knn-iris.png", "rank.png", "overhead.png"):
+        assert (tmp_path / "report" / figure).stat().st_size > 5000 and f"]({figure})" in text
