@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
+from linear_operator.utils.errors import NanError, NotPSDError
 from torch import Tensor, nn
 
 from bohpo._checks import check_count
@@ -28,6 +29,8 @@ AcquisitionFactory = Callable[[GaussianSurrogate], nn.Module]
 
 _INITIAL_STREAM = 2  # seeding key of the initial Sobol design
 _N_INCUMBENTS = 5  # best observed points perturbed in the acquisition optimizer's pool
+# what a surrogate may raise when its linear algebra fails (bohpo's GP, torch, gpytorch's linear operators)
+_NUMERICAL_FAILURES = (CholeskyError, torch.linalg.LinAlgError, NotPSDError, NanError)
 
 
 def default_surrogate() -> GP:
@@ -128,7 +131,7 @@ class BayesianOptimizer(Searcher):
                 if pending_X.shape[0]:
                     believer.observe_mean(pending_X)
                 return self.space.decode(self._batch(believer, X, y, pending_X, failed_X, n, generator))
-        except (CholeskyError, torch.linalg.LinAlgError) as err:
+        except _NUMERICAL_FAILURES as err:
             warnings.warn(
                 f"BayesianOptimizer: the model failed ({err}); proposing space-filling points instead",
                 NumericalWarning,

@@ -15,6 +15,7 @@ import pytest
 from bohpo.bench import runner as runner_module
 from bohpo.bench.runner import RunSpec, plan_runs, run_suite
 from bohpo.bench.storage import Storage
+from bohpo.cli import main
 from bohpo.problems import make_problem
 
 
@@ -143,6 +144,12 @@ def test_a_suite_runs_on_a_real_dask_cluster(tmp_path: Path) -> None:
     ):
         run_suite(["branin"], ["random", "gp-logei"], 2, 6, tmp_path / "dask.db", executor=client.get_executor())
         workers = set(client.run(os.getpid).values())
+        # the command, given the scheduler's address
+        argv = ["bench", "run", "--problems", "branin", "--searchers", "random,gp-logei", "--seeds", "2",
+                "--budget", "6", "--db", str(tmp_path / "cli.db"), "--no-progress",
+                "--dask-scheduler", cluster.scheduler_address]  # fmt: skip
+        assert main(argv) == 0
     run_suite(["branin"], ["random", "gp-logei"], 2, 6, tmp_path / "local.db")
     assert _params_by_run(tmp_path / "dask.db") == _params_by_run(tmp_path / "local.db")
+    assert _params_by_run(tmp_path / "cli.db") == _params_by_run(tmp_path / "local.db")
     assert len(workers) == 2 and os.getpid() not in workers

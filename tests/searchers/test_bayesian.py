@@ -244,3 +244,19 @@ def test_any_gaussian_surrogate_drives_the_search_and_its_batches() -> None:
     assert len({space.key(t.params) for t in batch}) == 3
     assert searcher.best is not None and searcher.best.value < 0.01  # type: ignore[operator]
     assert searcher.to_json()  # no warm state to save: still serialisable
+
+
+def test_a_gpytorch_failure_in_any_surrogate_falls_back_to_space_filling() -> None:
+    from linear_operator.utils.errors import NotPSDError
+
+    class Broken(BoTorchSurrogate):
+        def fit(self, X: torch.Tensor, y: torch.Tensor) -> BoTorchSurrogate:
+            raise NotPSDError("Matrix not positive definite after repeatedly adding jitter")
+
+    space = Space({"x": Float(0.0, 1.0)})
+    searcher = BayesianOptimizer(space, surrogate=Broken(), n_initial=2, seed=0, **FAST)
+    for trial in searcher.ask(2):
+        searcher.tell(trial, trial.params["x"])
+    with pytest.warns(NumericalWarning, match="the model failed"):
+        trial = searcher.ask()
+    assert 0.0 <= trial.params["x"] <= 1.0
