@@ -11,6 +11,7 @@ Options left out take the suite's values. Bad arguments get one line on stderr a
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -78,8 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list()
     try:
         return _report(args) if args.action == "report" else _run(args)
-    except ValueError as err:  # a bad name, seed or budget, found before anything ran
-        parser.exit(2, f"bohpo: error: {err}\n")
+    except (ValueError, sqlite3.DatabaseError, OSError, ImportError) as err:
+        # a bad name, seed or budget (found before anything ran), a file that is not a database or cannot be
+        # written, a scheduler that cannot be reached, a missing optional package
+        parser.exit(2, f"bohpo: error: {type(err).__name__ + ': ' if not isinstance(err, ValueError) else ''}{err}\n")
 
 
 def _list() -> int:

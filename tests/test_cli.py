@@ -66,3 +66,16 @@ def test_report_writes_markdown_and_figures(capsys: pytest.CaptureFixture[str], 
     assert "random search's median final regret" in text and "| branin | sobol | 3 |" in text
     for figure in ("convergence_branin.png", "convergence_knn-iris.png", "rank.png", "overhead.png"):
         assert (tmp_path / "report" / figure).stat().st_size > 5000 and f"]({figure})" in text
+
+
+@pytest.mark.parametrize("action", ["run", "report"])
+def test_a_file_that_is_not_a_database_gets_one_line(
+    action: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("these are notes, not a database\n" * 100)
+    argv = ["bench", action, "--db", str(not_a_db)] + (["--out", str(tmp_path / "r")] if action == "report" else [])
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "DatabaseError" in err and err.count("\n") == 1

@@ -7,7 +7,8 @@ Glossary (per problem):
                  search runs; otherwise by the median final regret of all runs, and the report says so), so that
                  problems of any scale average together: below 1 beats random search's typical run;
     rank         per problem and seed, the searchers ranked by best value found (1 = best, ties share the mean).
-Failed trials count as no improvement.
+Failed trials count as no improvement. Only finished runs (status ``done``) are read: an interrupted run would be
+compared at a budget the others passed; the report says how many were left out.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from bohpo.bench.storage import Storage
 from bohpo.problems import make_problem
 
 __all__ = ["Results", "load_results", "write_report"]
+
+_RANDOM_BASIS = "random search's median final regret"
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Results:
     ask_observations: dict[str, np.ndarray]
     best_known: dict[str, float]
     known_optimum: set[str] = field(default_factory=set)
+    unfinished: int = 0  # runs left out because they are not done (interrupted, or still running)
 
     @property
     def problems(self) -> list[str]:
@@ -63,7 +67,7 @@ class Results:
         key = (problem, "random")
         if key in self.curves:
             final = _final(self.regret(*key))
-            basis = "random search's median final regret"
+            basis = _RANDOM_BASIS
         else:
             final = np.concatenate(
                 [_final(self.regret(problem, s)) for s in self.searchers if (problem, s) in self.curves]
@@ -71,7 +75,8 @@ class Results:
             basis = "the median final regret of all searchers (no random search in the file)"
         median = float(np.nanmedian(final)) if final.size else math.nan
         if not median > 0:  # the typical run already reaches the best known value: nothing to divide by
-            return 1.0, "nothing: random search's median final regret is 0, so this is plain regret"
+            whose = "random search's" if key in self.curves else "the runs'"
+            return 1.0, f"nothing ({whose} median final regret is 0: plain regret)"
         return median, basis
 
     def normalised(self, problem: str, searcher: str) -> np.ndarray:
@@ -125,10 +130,12 @@ def _rank(values: Sequence[float]) -> list[float]:
 def load_results(storage: Storage | str | Path) -> Results:
     """Read every run of a storage file into best-so-far curves and timings."""
     store = storage if isinstance(storage, Storage) else Storage(storage)
-    runs = store.runs()
+    every = store.runs()
+    runs = [r for r in every if r.status == "done"]
     trials_by_run: dict[int, list] = {r.id: [] for r in runs}
     for t in store.trials():
-        trials_by_run[t.run_id].append(t)
+        if t.run_id in trials_by_run:
+            trials_by_run[t.run_id].append(t)
     rows: dict[tuple[str, str], list[tuple[int, np.ndarray]]] = {}
     asks: dict[str, list[tuple[int, float]]] = {}
     lowest: dict[str, float] = {}
@@ -162,6 +169,7 @@ def load_results(storage: Storage | str | Path) -> Results:
         ask_observations={s: np.array([n for n, _ in v]) for s, v in asks.items()},
         best_known=best_known,
         known_optimum=known,
+        unfinished=len(every) - len(runs),
     )
 
 
@@ -197,7 +205,10 @@ def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0
         + (", ".join(sorted(results.known_optimum)) or "none")
         + "; elsewhere the best value any run reached). Normalised regret divides it by "
         + bases
-        + " on the same problem, so below 1 beats random search's typical run. Mean ± standard error over seeds.",
+        + " on the same problem"
+        + (", so below 1 beats random search's typical run" if set(by_basis) == {_RANDOM_BASIS} else "")
+        + ". Mean ± standard error over seeds."
+        + (f" {results.unfinished} unfinished run(s) are left out." if results.unfinished else ""),
         "",
         "| problem | searcher | seeds | " + " | ".join(f"normalised regret @{n}" for n in points) + " | mean rank |",
         "| --- | --- | ---: | " + " | ".join("---:" for _ in points) + " | ---: |",

@@ -130,12 +130,15 @@ def run_suite(
                 f"{spec.problem}, seed {spec.seed}, with {run.n_trials} trials); pass resume=True (--resume) to "
                 "continue them, or use another file"
             )
-    todo = []
+    todo, remaining = [], 0
     for spec in specs:
         run = store.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
         if not (run.status == "done" and run.n_trials >= spec.budget):
             todo.append(spec)
-    errors = _execute(todo, store, executor=executor, workers=workers, progress=progress, n_total=len(specs))
+            remaining += max(spec.budget - run.n_trials, 0)
+    errors = _execute(
+        todo, store, executor=executor, workers=workers, progress=progress, n_total=len(specs), n_trials=remaining
+    )
     if errors:
         spec, err = errors[0]
         raise RuntimeError(
@@ -154,8 +157,9 @@ def _execute(
     workers: int,
     progress: bool,
     n_total: int,
+    n_trials: int,
 ) -> list[tuple[RunSpec, BaseException]]:
-    bars = _Bars(store, n_total, n_total - len(specs), sum(s.budget for s in specs), enabled=progress)
+    bars = _Bars(store, n_total, n_total - len(specs), n_trials, enabled=progress)
     errors: list[tuple[RunSpec, BaseException]] = []
     try:
         if executor is None and workers == 1:
@@ -197,8 +201,9 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
 
         torch.set_num_threads(1)
     problem = make_problem(spec.problem)
-    searcher = make_searcher(spec.searcher, problem.space, seed=spec.seed, n_trials=spec.budget)
     run = storage.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
+    # built as when the run began: a budget-sized searcher (a grid) keeps its plan when a resume extends the run
+    searcher = make_searcher(spec.searcher, problem.space, seed=spec.seed, n_trials=storage.searcher_budget(run.id))
     state, n = storage.run_state(run.id)
     if state is not None:
         searcher.load_history(state)

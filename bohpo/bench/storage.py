@@ -10,7 +10,8 @@ A trial and the searcher state that includes it are written in one transaction, 
 file holds a consistent prefix of every run: resuming loads the state and asks the next trial, which is the one the
 uninterrupted run would have asked (searchers draw their randomness from their seed and ask counter). WAL mode lets
 readers (a report, a progress bar) work while runs write; writers take turns through SQLite's lock, waiting up to
-``timeout`` seconds.
+``timeout`` seconds. Writers must share one host (local processes, or Dask workers on this machine): SQLite's
+locking, and WAL mode in particular, does not work over network file systems.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
     searcher TEXT NOT NULL,
     seed INTEGER NOT NULL,
     budget INTEGER NOT NULL,
+    searcher_budget INTEGER NOT NULL,
     status TEXT NOT NULL DEFAULT 'running',
     n_trials INTEGER NOT NULL DEFAULT 0,
     state TEXT,
@@ -106,8 +109,7 @@ class Storage:
             raise TypeError(f"storage path must be a file path, got {path!r}")
         self.path = Path(path)
         self.timeout = float(timeout)
-        self._connection: sqlite3.Connection | None = None
-        self._pid = -1
+        self._local = threading.local()  # one connection per thread: sqlite3 connections stay in their thread
         self._db().executescript(_SCHEMA)  # each statement its own transaction; IF NOT EXISTS makes it idempotent
 
     def __getstate__(self) -> dict[str, Any]:
@@ -115,22 +117,23 @@ class Storage:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.path, self.timeout = state["path"], state["timeout"]
-        self._connection, self._pid = None, -1
+        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f"Storage({str(self.path)!r})"
 
     # -- connection ---------------------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
-        """This process's connection (a connection must not cross a fork)."""
-        if self._connection is None or self._pid != os.getpid():
+        """This thread's connection (a connection must not cross a fork, nor, for sqlite3, a thread)."""
+        local = self._local
+        if getattr(local, "connection", None) is None or local.pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable against a crash of the process
             connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
-            self._connection, self._pid = connection, os.getpid()
-        return self._connection
+            local.connection, local.pid = connection, os.getpid()
+        return local.connection
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -145,10 +148,11 @@ class Storage:
         db.execute("COMMIT")
 
     def close(self) -> None:
-        """Close this process's connection (it reopens on the next use)."""
-        if self._connection is not None and self._pid == os.getpid():
-            self._connection.close()
-        self._connection = None
+        """Close this thread's connection (it reopens on the next use)."""
+        local = self._local
+        if getattr(local, "connection", None) is not None and local.pid == os.getpid():
+            local.connection.close()
+        local.connection = None
 
     # -- runs ---------------------------------------------------------------------------------------------------
     def open_run(self, problem: str, searcher: str, *, seed: int, budget: int) -> RunRecord:
@@ -156,9 +160,9 @@ class Storage:
         now = time.time()
         with self._write() as db:
             db.execute(
-                "INSERT OR IGNORE INTO runs (problem, searcher, seed, budget, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (problem, searcher, seed, budget, now, now),
+                "INSERT OR IGNORE INTO runs (problem, searcher, seed, budget, searcher_budget, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (problem, searcher, seed, budget, budget, now, now),
             )
             db.execute(
                 "UPDATE runs SET budget = ?, status = 'running', updated_at = ? "
@@ -186,6 +190,14 @@ class Storage:
         """Every run, in creation order."""
         rows = self._db().execute("SELECT id, problem, searcher, seed, budget, status, n_trials FROM runs ORDER BY id")
         return [RunRecord(*row) for row in rows]
+
+    def searcher_budget(self, run_id: int) -> int:
+        """The budget the run's searcher was first built with (a grid is sized by it; a larger budget given on a
+        resume extends the run, not the searcher's plan)."""
+        row = self._db().execute("SELECT searcher_budget FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no run with id {run_id} in {self.path}")
+        return int(row[0])
 
     def run_state(self, run_id: int) -> tuple[str | None, int]:
         """The saved searcher state (JSON) and the number of trials committed."""

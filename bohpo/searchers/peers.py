@@ -28,6 +28,7 @@ from bohpo.trial import Trial, TrialStatus
 __all__ = ["BoTorchLoop", "OptunaSearcher", "optuna_available"]
 
 _SAMPLERS = ("tpe", "gp", "cmaes")
+_REPEATS = 8  # Optuna asks per proposal before a repeat of a pending configuration is let through
 
 
 def optuna_available() -> bool:
@@ -80,12 +81,23 @@ class OptunaSearcher(Searcher):
         return cls[self.sampler](seed=seed, **self.options)
 
     def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
+        """n configurations, none of them pending: a repeat is told to Optuna as failed at once and asked again
+        (a few times), so no Optuna trial is left running without a bohpo trial behind it."""
+        import optuna
+
+        taken = {self.space.key(t.params) for t in self.pending}
         configs = []
         for _ in range(n):
-            self._study.sampler = self._sampler(seed_entropy(generator) % 2**31)
-            optuna_trial = self._study.ask(self._distributions)
-            config = self._from_optuna(optuna_trial.params)
-            self._asked.setdefault(self.space.key(config), []).append(optuna_trial.number)
+            for attempt in range(_REPEATS):
+                self._study.sampler = self._sampler(seed_entropy(generator) % 2**31)
+                optuna_trial = self._study.ask(self._distributions)
+                config = self._from_optuna(optuna_trial.params)
+                key = self.space.key(config)
+                if key not in taken or attempt == _REPEATS - 1:
+                    break
+                self._study.tell(optuna_trial.number, state=optuna.trial.TrialState.FAIL)
+            taken.add(key)
+            self._asked.setdefault(key, []).append(optuna_trial.number)
             configs.append(config)
         return configs
 
@@ -183,8 +195,9 @@ class BoTorchLoop(Searcher):
     ``qLogExpectedImprovement`` with the pending points as ``X_pending`` for a batch or asynchronous ask.
     Candidates are snapped onto the space's lattice (ints rounded, one-hot categoricals at their largest entry).
 
-    Reproducibility is BoTorch's: with the same seed the trials agree, but ``optimize_acqf`` is not bitwise stable
-    between calls (its candidates can differ in the sixth decimal), so two runs may drift apart after a few asks.
+    BoTorch draws from torch's global generator; each ask seeds it from the searcher's seed and ask counter inside
+    ``torch.random.fork_rng`` (the caller's global state is given back), so a seed gives the same trials. Failed
+    configurations are not excluded, as in the canonical loop: a region that always fails can be proposed again.
     """
 
     def __init__(
@@ -209,6 +222,7 @@ class BoTorchLoop(Searcher):
         from botorch.fit import fit_gpytorch_mll
         from botorch.models import SingleTaskGP
         from botorch.optim import optimize_acqf
+        from botorch.sampling import SobolQMCNormalSampler
         from gpytorch.mlls import ExactMarginalLogLikelihood
 
         completed = self.completed
@@ -219,7 +233,11 @@ class BoTorchLoop(Searcher):
         y = torch.tensor([[sign * float(t.value)] for t in completed], dtype=torch.float64)  # type: ignore[arg-type]
         pending = self.pending
         X_pending = self.space.encode([t.params for t in pending]) if pending else None
-        with warnings.catch_warnings():
+        seed = seed_entropy(generator) % 2**31
+        # BoTorch draws from torch's global generator (initial conditions, the q-batch sampler): seed it for this ask
+        # and give the caller's state back afterwards
+        with warnings.catch_warnings(), torch.random.fork_rng():
+            torch.manual_seed(seed)
             warnings.simplefilter("ignore")  # BoTorch's advice on input scaling and fit retries
             model = SingleTaskGP(X, y)
             with contextlib.suppress(Exception):  # the canonical loop keeps the prior-mode values if fitting fails
@@ -227,10 +245,11 @@ class BoTorchLoop(Searcher):
             if n == 1 and X_pending is None:
                 acquisition: Any = LogExpectedImprovement(model, best_f=y.max())
             else:
-                acquisition = qLogExpectedImprovement(model, best_f=y.max(), X_pending=X_pending)
+                sampler = SobolQMCNormalSampler(torch.Size([128]), seed=seed)
+                acquisition = qLogExpectedImprovement(model, best_f=y.max(), X_pending=X_pending, sampler=sampler)
             bounds = torch.stack([torch.zeros(self.space.dim), torch.ones(self.space.dim)]).double()
             candidates, _ = optimize_acqf(
                 acquisition, bounds=bounds, q=n, num_restarts=self.n_restarts, raw_samples=self.n_raw,
-                options={"seed": seed_entropy(generator) % 2**31},
+                options={"seed": seed},
             )  # fmt: skip
         return self.space.decode(self.space.snap(candidates.detach()))

@@ -41,8 +41,8 @@ class KumaraswamyWarp(Module):
     like any other parameter; the priors are on the concentrations themselves.
 
     Args:
-        columns: The encoded columns to warp (float and int columns; one-hot columns only take the values 0 and 1,
-            which every warp leaves where they are).
+        columns: The encoded columns to warp: float and int columns. (Warping a one-hot column only moves its
+            two values, 0 and 1, to two others, which adds parameters and nothing else.)
         dim: D, the encoded dimension.
 
     Example:
@@ -80,7 +80,8 @@ class KumaraswamyWarp(Module):
             return X
         a = self.log_concentration1.exp().to(X)
         b = self.log_concentration0.exp().to(X)
-        x = X[..., self.columns].clamp(_EPS, 1 - _EPS)
+        x = X[..., self.columns]
+        x = x + (x.clamp(_EPS, 1 - _EPS) - x).detach()  # clipped values, but the gradient passes at the bounds
         # 1 - (1 - x^a)^b, with the inner difference computed as -expm1(a log x) to keep digits near x = 1
         inner = -torch.expm1(a * x.log())
         warped = -torch.expm1(b * inner.log())

@@ -72,3 +72,15 @@ def test_without_random_search_the_report_says_what_it_normalised_by(tmp_path: P
 def test_an_empty_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="holds no runs"):
         write_report(Storage(tmp_path / "empty.db"), tmp_path / "out")
+
+
+def test_unfinished_runs_are_left_out_and_counted(tmp_path: Path) -> None:
+    opt = BRANIN_OPT
+    assert opt is not None
+    storage = _store(tmp_path / "runs.db", {("branin", "random", 0): [opt + 4, opt + 2]})
+    interrupted = storage.open_run("branin", "random", seed=1, budget=2)
+    storage.commit_trial(interrupted.id, 0, params={"x0": 0.0}, value=opt + 100, status="complete",
+                         ask_seconds=0.0, eval_seconds=0.0, state="{}")  # fmt: skip
+    results = load_results(storage)
+    assert results.seeds[("branin", "random")] == [0] and results.unfinished == 1
+    assert "1 unfinished run(s) are left out." in markdown(results)

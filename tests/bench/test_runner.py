@@ -153,3 +153,20 @@ def test_a_suite_runs_on_a_real_dask_cluster(tmp_path: Path) -> None:
     assert _params_by_run(tmp_path / "dask.db") == _params_by_run(tmp_path / "local.db")
     assert _params_by_run(tmp_path / "cli.db") == _params_by_run(tmp_path / "local.db")
     assert len(workers) == 2 and os.getpid() not in workers
+
+
+def test_a_thread_pool_works_too(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        run_suite(["branin"], ["random", "sobol"], 2, 5, tmp_path / "threads.db", executor=pool)
+    run_suite(["branin"], ["random", "sobol"], 2, 5, tmp_path / "local.db")
+    assert _params_by_run(tmp_path / "threads.db") == _params_by_run(tmp_path / "local.db")
+
+
+def test_a_budget_sized_searcher_keeps_its_plan_when_a_resume_extends_the_run(tmp_path: Path) -> None:
+    db = tmp_path / "grid.db"
+    run_suite(["branin"], ["grid"], 1, 5, db)
+    first = _params_by_run(db)[("branin", "grid", 0)]
+    runs = run_suite(["branin"], ["grid"], 1, 40, db, resume=True)  # the 5-point grid runs out: done early
+    assert runs[0].status == "done" and _params_by_run(db)[("branin", "grid", 0)][:5] == first

@@ -58,3 +58,38 @@ def test_the_botorch_loop_proposes_in_the_space_in_batches_too() -> None:
     space = _space()
     assert all(space.validate(t.params) == t.params for t in batch)
     assert len({space.key(t.params) for t in batch}) == 3
+
+
+def test_the_botorch_loop_repeats_under_a_seed_whatever_the_global_generator() -> None:
+    import torch
+
+    def run(global_seed: int, resume_at: int | None = None) -> list[dict[str, Any]]:
+        searcher = BoTorchLoop(_space(), n_initial=3, n_restarts=2, n_raw=32, seed=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i in range(6):
+                if i == resume_at:  # continue in a fresh searcher from the saved history
+                    searcher = BoTorchLoop(_space(), n_initial=3, n_restarts=2, n_raw=32).load_history(
+                        searcher.to_json()
+                    )
+                torch.manual_seed(global_seed + i)  # the caller's global state must not matter
+                trial = searcher.ask()
+                searcher.tell(trial, _value(trial.params))
+        return [t.params for t in searcher.history]
+
+    first = run(1)
+    assert run(2) == first and run(3, resume_at=4) == first
+
+
+def test_optuna_leaves_no_trial_running_behind_a_batch() -> None:
+    import optuna
+
+    small = Space({"k": Int(0, 2), "c": Categorical(["a", "b"])})  # six configurations: repeats are likely
+    searcher = OptunaSearcher(small, "tpe", seed=0)
+    for _ in range(3):
+        batch = searcher.ask(3)
+        for trial in batch:
+            searcher.tell(trial, float(trial.params["k"]))
+    states = [t.state for t in searcher._study.trials]
+    assert optuna.trial.TrialState.RUNNING not in states
+    assert states.count(optuna.trial.TrialState.COMPLETE) == 9

@@ -149,3 +149,11 @@ def test_warp_concentrations_are_bounded_for_the_fit() -> None:
     for name in ("input_warp.log_concentration1", "input_warp.log_concentration0"):
         low, high = bounds[name]
         assert float(low) == -3.0 and float(high) == 3.0
+
+
+def test_the_warp_passes_gradients_at_the_bounds() -> None:
+    # the acquisition optimizer must be able to move a point off 0 or 1 in a warped column
+    warp = KumaraswamyWarp([0], dim=1).to(torch.float64)
+    X = torch.tensor([[0.0], [1.0]], dtype=torch.float64, requires_grad=True)
+    warp(X).sum().backward()
+    assert X.grad is not None and (X.grad.abs() > 0).all()
