@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from bohpo.bench.report import Results, _rank, _value_at
+from bohpo.bench.report import Results, rank_values, value_at
 from bohpo.space import Categorical, Space
 
 __all__ = ["close", "convergence", "overhead", "parameters", "rank_over_time"]
@@ -88,7 +88,7 @@ def rank_over_time(results: Results, *, ax: Axes | None = None) -> tuple[Figure,
         for seed in common:
             rows = [results.curves[(problem, s)][results.seeds[(problem, s)].index(seed)] for s in searchers]
             for n in range(1, budget + 1):
-                totals[:, n - 1] += _rank([_value_at(row, n) for row in rows])
+                totals[:, n - 1] += rank_values([value_at(row, n) for row in rows])
                 counts[n - 1] += 1
     x = np.arange(1, budget + 1)
     with np.errstate(all="ignore"):

@@ -24,7 +24,7 @@ import numpy as np
 from bohpo.bench.storage import Storage
 from bohpo.problems import make_problem
 
-__all__ = ["Results", "load_results", "write_report"]
+__all__ = ["Results", "load_results", "markdown", "rank_values", "value_at", "write_report"]
 
 _RANDOM_BASIS = "random search's median final regret"
 
@@ -93,25 +93,25 @@ class Results:
             values = []
             for s in searchers:
                 row = self.curves[(problem, s)][self.seeds[(problem, s)].index(seed)]
-                values.append(_value_at(row, at))
-            for s, r in zip(searchers, _rank(values), strict=True):
+                values.append(value_at(row, at))
+            for s, r in zip(searchers, rank_values(values), strict=True):
                 totals[s] += r
         return {s: totals[s] / len(common) for s in searchers} if common else {}
 
 
 def _final(regret: np.ndarray) -> np.ndarray:
     """(seeds,) each run's last best-so-far regret."""
-    return np.array([_value_at(row, None) for row in regret])
+    return np.array([value_at(row, None) for row in regret])
 
 
-def _value_at(row: np.ndarray, at: int | None) -> float:
+def value_at(row: np.ndarray, at: int | None) -> float:
     """The best-so-far value after ``at`` trials (or at the run's end), NaN if there is none yet."""
     finite = row[: at if at is not None else len(row)]
     finite = finite[~np.isnan(finite)]
     return float(finite[-1]) if finite.size else math.nan
 
 
-def _rank(values: Sequence[float]) -> list[float]:
+def rank_values(values: Sequence[float]) -> list[float]:
     """Ranks (1 = lowest), ties sharing their mean rank, NaN ranked last."""
     keyed = [math.inf if math.isnan(v) else v for v in values]
     order = sorted(range(len(keyed)), key=lambda i: keyed[i])
@@ -223,9 +223,9 @@ def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0
             normalised = results.normalised(problem, searcher)
             cells = []
             for n in points:
-                mean, se = _mean_se(np.array([_value_at(row, n) for row in normalised]))
+                mean, se = _mean_se(np.array([value_at(row, n) for row in normalised]))
                 cells.append(f"{mean:.3f} ± {se:.3f}")
-            final = np.array([_value_at(row, None) for row in normalised])
+            final = np.array([value_at(row, None) for row in normalised])
             overall[searcher].append(float(np.nanmean(final)))
             rank = ranks.get(searcher, math.nan)
             rank_totals[searcher].append(rank)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bohpo.bench.report import _rank, load_results, markdown, write_report
+from bohpo.bench.report import load_results, markdown, rank_values, write_report
 from bohpo.bench.storage import Storage
 from bohpo.problems import make_problem
 
@@ -61,7 +61,7 @@ def test_regret_normalisation_and_ranks_by_hand(tmp_path: Path) -> None:
 
 
 def test_ties_share_their_mean_rank_and_missing_values_come_last() -> None:
-    assert _rank([3.0, 1.0, 3.0, float("nan")]) == [2.5, 1.0, 2.5, 4.0]
+    assert rank_values([3.0, 1.0, 3.0, float("nan")]) == [2.5, 1.0, 2.5, 4.0]
 
 
 def test_without_random_search_the_report_says_what_it_normalised_by(tmp_path: Path) -> None:
