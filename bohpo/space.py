@@ -191,6 +191,21 @@ class Int(_Numeric):
         values = self._untransform(u).round().clamp(self.low, self.high)
         return [int(v) for v in values.tolist()]
 
+    def cell_edges(self, u: Tensor) -> tuple[Tensor, Tensor]:
+        """The encoded interval of the integer each position decodes to.
+
+        The integers' cells ``[v - 1/2, v + 1/2]`` (in log space where ``log=True``) partition the unit interval, so
+        a density on [0, 1] gives each integer the mass of its cell.
+
+        Args:
+            u: (...) encoded positions, any dtype and device.
+
+        Returns:
+            ``(lower, upper)``, each (...), like ``u``; ``lower`` is 0 for ``low`` and ``upper`` is 1 for ``high``.
+        """
+        values = self._untransform(u).round().clamp(self.low, self.high)
+        return self._encode_column(values - 0.5), self._encode_column(values + 0.5)
+
     def _grid(self, n_points: int) -> list[int]:
         lo, hi = self._t(self.low), self._t(self.high)
         t = _evenly_spaced(lo, hi, n_points)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
+from hypothesis import settings
 
 from bohpo.space import Categorical, Float, Int, Space
+
+# Property tests draw the same examples on every run, so a CI result can be reproduced; set
+# HYPOTHESIS_PROFILE=explore to search with fresh examples.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DEVICES = [
     "cpu",

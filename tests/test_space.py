@@ -244,7 +244,8 @@ def _parameters(draw: st.DrawFn) -> Float | Int | Categorical:
     atoms = st.one_of(
         st.text(max_size=4), st.integers(-5, 5), st.none(), st.booleans(), st.floats(-10, 10), st.tuples(st.integers())
     )
-    return Categorical(draw(st.lists(atoms, min_size=1, max_size=6, unique_by=lambda c: (type(c), c))))
+    # Distinct as Categorical sees them: 0 == 0.0 == False in Python, and only bools are kept apart from numbers.
+    return Categorical(draw(st.lists(atoms, min_size=1, max_size=6, unique_by=lambda c: (isinstance(c, bool), c))))
 
 
 @st.composite

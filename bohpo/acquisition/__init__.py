@@ -8,8 +8,10 @@ from bohpo.acquisition.analytic import (
     UpperConfidenceBound,
     expected_improvement,
     log_expected_improvement,
+    tpe_log_expected_improvement,
+    tpe_log_probability_of_improvement,
 )
-from bohpo.acquisition.optimize import optimize_acquisition
+from bohpo.acquisition.optimize import optimize_acquisition, optimize_by_sampling
 
 __all__ = [
     "ExpectedImprovement",
@@ -20,4 +22,7 @@ __all__ = [
     "expected_improvement",
     "log_expected_improvement",
     "optimize_acquisition",
+    "optimize_by_sampling",
+    "tpe_log_expected_improvement",
+    "tpe_log_probability_of_improvement",
 ]

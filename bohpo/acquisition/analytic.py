@@ -1,4 +1,4 @@
-"""Closed-form acquisition functions for a Gaussian belief, as ``torch.nn.Module`` s.
+"""Closed-form acquisition functions, as ``torch.nn.Module`` s: for a Gaussian belief, and for TPE's density ratio.
 
 Glossary:
     b       candidates;  D encoded dimension.
@@ -6,20 +6,28 @@ Glossary:
     best_y  scalar tensor, the incumbent (lowest value observed); every objective here is minimised.
     z       (b,) standardised improvement (best_y - mean) / std.
     phi, Phi  standard normal density and distribution function.
+    log_l, log_g  (b,) log densities of the good and the bad points (a density-ratio surrogate such as TPE).
+    gamma   the share of observations below TPE's split y*;  K its mean improvement below y*.
 
-Every module maps ``X (b, D) -> (b,)``, larger is better, and is differentiable in ``X``. The math lives in small pure
-functions of ``(mean, std, best_y)``; the modules only wire a surrogate to them.
+Every module maps ``X (b, D) -> (b,)``, larger is better, and is differentiable in ``X`` where the surrogate is. The
+math lives in small pure functions of ``(mean, std, best_y)`` or ``(log_l, log_g, gamma)``; the modules only wire a
+surrogate to them. UCB needs a posterior spread and refuses a density-ratio surrogate.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
 
-from bohpo.surrogates.base import GaussianSurrogate
+from bohpo.surrogates.base import (
+    DensityRatioSurrogate,
+    GaussianSurrogate,
+    is_density_ratio_surrogate,
+    is_gaussian_surrogate,
+)
 
 __all__ = [
     "ExpectedImprovement",
@@ -30,6 +38,8 @@ __all__ = [
     "expected_improvement",
     "log_expected_improvement",
     "log_h",
+    "tpe_log_expected_improvement",
+    "tpe_log_probability_of_improvement",
 ]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -131,24 +141,85 @@ def _check_gaussian(surrogate: object, name: str) -> None:
         )
 
 
-class _GaussianAcquisition(nn.Module):
-    """Shared wiring: a Gaussian surrogate and an incumbent ``best_y`` (default: the surrogate's)."""
+def tpe_log_probability_of_improvement(log_l: Tensor, log_g: Tensor, gamma: float) -> Tensor:
+    """log P(y < y* | x) under a density-ratio model: log(gamma l / (gamma l + (1 - gamma) g)).
+
+    Args:
+        log_l, log_g: (...) log densities of the good and the bad group.
+        gamma: The share of observations below y*, in [0, 1].
+
+    Returns:
+        (...), <= 0; larger where l / g is larger.
+    """
+    log_good = log_l + _log(gamma)
+    return log_good - torch.logaddexp(log_good, log_g + _log(1.0 - gamma))
+
+
+def tpe_log_expected_improvement(log_l: Tensor, log_g: Tensor, gamma: float, log_scale: Tensor) -> Tensor:
+    """log E[max(y* - y, 0) | x] under a density-ratio model: log K + log l - log(gamma l + (1 - gamma) g)
+    (Bergstra et al. 2011), with K = exp(``log_scale``) the mean improvement below y*. Shapes as
+    :func:`tpe_log_probability_of_improvement`."""
+    return log_scale + log_l - torch.logaddexp(log_l + _log(gamma), log_g + _log(1.0 - gamma))
+
+
+def _log(p: float) -> float:
+    return math.log(p) if p > 0 else -math.inf
+
+
+class _ImprovementAcquisition(nn.Module):
+    """Shared wiring of EI, LogEI, PI and LogPI: a surrogate and the threshold improvement is measured from.
+
+    On a Gaussian surrogate the threshold is the incumbent ``best_y`` (default: the surrogate's). On a density-ratio
+    surrogate (TPE) it is the surrogate's split y*, and the values are TPE's closed forms in l(x) / g(x): each is an
+    increasing function of the ratio, so the largest value is where TPE's own rule looks.
+    """
 
     best_y: Tensor
+    log_scale: Tensor
 
-    def __init__(self, surrogate: GaussianSurrogate, *, best_y: float | Tensor | None = None) -> None:
+    def __init__(
+        self, surrogate: GaussianSurrogate | DensityRatioSurrogate, *, best_y: float | Tensor | None = None
+    ) -> None:
         super().__init__()
-        _check_gaussian(surrogate, type(self).__name__)
+        name = type(self).__name__
         self.surrogate = surrogate
+        if is_density_ratio_surrogate(surrogate) and not is_gaussian_surrogate(surrogate):
+            if best_y is not None:
+                raise ValueError(
+                    f"{name} on a density-ratio surrogate measures improvement from its own split y*; "
+                    f"best_y cannot be set (got {best_y!r})"
+                )
+            ratio = cast(DensityRatioSurrogate, surrogate)
+            self.density_ratio = True
+            self.gamma = float(ratio.good_fraction)
+            self.register_buffer("log_scale", torch.log(ratio.improvement_scale.detach().clone()))
+            return
+        if not isinstance(surrogate, GaussianSurrogate):
+            raise TypeError(
+                f"{name} needs a GaussianSurrogate (a posterior mean and variance, such as GP) or a "
+                f"DensityRatioSurrogate (densities of good and bad points, such as TPE), got {type(surrogate).__name__}"
+            )
+        self.density_ratio = False
         reference = surrogate.best_y
         incumbent = (
             reference if best_y is None else torch.as_tensor(best_y, dtype=reference.dtype, device=reference.device)
         )
         self.register_buffer("best_y", incumbent.detach().clone())
 
+    def _gaussian(self, X: Tensor) -> tuple[Tensor, Tensor]:
+        return _posterior(cast(GaussianSurrogate, self.surrogate), X)
 
-class ExpectedImprovement(_GaussianAcquisition):
-    """Expected improvement below the incumbent: E[max(best_y - f(x), 0)].
+    def _log_pi(self, X: Tensor) -> Tensor:
+        log_l, log_g = cast(DensityRatioSurrogate, self.surrogate).log_densities(X)
+        return tpe_log_probability_of_improvement(log_l, log_g, self.gamma)
+
+    def _log_ei(self, X: Tensor) -> Tensor:
+        log_l, log_g = cast(DensityRatioSurrogate, self.surrogate).log_densities(X)
+        return tpe_log_expected_improvement(log_l, log_g, self.gamma, self.log_scale)
+
+
+class ExpectedImprovement(_ImprovementAcquisition):
+    """Expected improvement below the incumbent: E[max(best_y - f(x), 0)]; on TPE, below its split y*.
 
     Example:
         >>> from bohpo.surrogates import GP
@@ -160,34 +231,42 @@ class ExpectedImprovement(_GaussianAcquisition):
 
     def forward(self, X: Tensor) -> Tensor:
         """X: (b, D) -> (b,)."""
-        mean, std = _posterior(self.surrogate, X)
+        if self.density_ratio:
+            return torch.exp(self._log_ei(X))
+        mean, std = self._gaussian(X)
         return expected_improvement(mean, std, self.best_y)
 
 
-class LogExpectedImprovement(_GaussianAcquisition):
+class LogExpectedImprovement(_ImprovementAcquisition):
     """log of expected improvement, computed stably: finite and ordered where EI itself underflows."""
 
     def forward(self, X: Tensor) -> Tensor:
         """X: (b, D) -> (b,)."""
-        mean, std = _posterior(self.surrogate, X)
+        if self.density_ratio:
+            return self._log_ei(X)
+        mean, std = self._gaussian(X)
         return log_expected_improvement(mean, std, self.best_y)
 
 
-class ProbabilityOfImprovement(_GaussianAcquisition):
-    """Probability that f(x) falls below the incumbent: Phi((best_y - mean) / std)."""
+class ProbabilityOfImprovement(_ImprovementAcquisition):
+    """Probability that f(x) falls below the incumbent: Phi((best_y - mean) / std); on TPE, below its split y*."""
 
     def forward(self, X: Tensor) -> Tensor:
         """X: (b, D) -> (b,)."""
-        mean, std = _posterior(self.surrogate, X)
+        if self.density_ratio:
+            return torch.exp(self._log_pi(X))
+        mean, std = self._gaussian(X)
         return _Phi((self.best_y - mean) / std)
 
 
-class LogProbabilityOfImprovement(_GaussianAcquisition):
+class LogProbabilityOfImprovement(_ImprovementAcquisition):
     """log of the probability of improvement, finite far from the incumbent (``log_ndtr``)."""
 
     def forward(self, X: Tensor) -> Tensor:
         """X: (b, D) -> (b,)."""
-        mean, std = _posterior(self.surrogate, X)
+        if self.density_ratio:
+            return self._log_pi(X)
+        mean, std = self._gaussian(X)
         return torch.special.log_ndtr((self.best_y - mean) / std)
 
 
@@ -203,6 +282,12 @@ class UpperConfidenceBound(nn.Module):
 
     def __init__(self, surrogate: GaussianSurrogate, *, beta: float = 2.0) -> None:
         super().__init__()
+        if is_density_ratio_surrogate(surrogate) and not is_gaussian_surrogate(surrogate):
+            raise TypeError(
+                f"UpperConfidenceBound needs a GaussianSurrogate (a posterior mean and variance, such as GP); "
+                f"{type(surrogate).__name__} models the densities of good and bad points, which give no confidence "
+                "bound. Use ExpectedImprovement or ProbabilityOfImprovement (or their Log forms) with it."
+            )
         _check_gaussian(surrogate, "UpperConfidenceBound")
         if not isinstance(beta, (int, float)) or isinstance(beta, bool) or not (beta >= 0 and math.isfinite(beta)):
             raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")

@@ -14,6 +14,9 @@ Three stages, each one batched tensor program over all candidates:
        category of each categorical (all neighbours of all candidates scored in one call), moving to the best, for
        a few rounds.
 Points already observed or pending (``exclude``) are never returned.
+
+A density-ratio surrogate (TPE) has no useful gradient and its own proposal distribution: ``optimize_by_sampling``
+scores a batch of candidates drawn from its good density l(x), in one call.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from bohpo._checks import check_count
 from bohpo._threads import single_threaded_blas
 from bohpo.seeding import seed_entropy
 from bohpo.space import Categorical, Float, Int, Space
+from bohpo.surrogates.base import DensityRatioSurrogate
 
-__all__ = ["optimize_acquisition"]
+__all__ = ["optimize_acquisition", "optimize_by_sampling"]
 
 _CHUNK = 4096  # candidates scored per acquisition call in the pool
 _DISCRETE_ROUNDS = 3
@@ -280,3 +284,75 @@ def _discrete_search(
         current[rows] = moves[first[rows]]
         values[rows] = best[rows]
     return current, values
+
+
+def optimize_by_sampling(
+    acquisition: nn.Module,
+    surrogate: DensityRatioSurrogate,
+    space: Space,
+    *,
+    generator: torch.Generator,
+    exclude: Tensor | None = None,
+    n_candidates: int = 24,
+    max_rounds: int = 4,
+) -> tuple[Tensor, Tensor]:
+    """Maximise an acquisition over candidates drawn from a density-ratio surrogate's good density l(x).
+
+    ``n_candidates`` points are drawn (``surrogate.sample_good``) and scored in one batch. When the surrogate's
+    densities factor over parameters (univariate TPE: ``log_density_terms`` returns per-parameter terms), the ratio
+    l / g is a product, so the best candidate of every parameter taken together is the best point of the whole grid
+    of n_candidates^P combinations; it joins the batch, with each variant that swaps one parameter for its runner-up.
+    If every candidate is excluded, rounds of four times as many are drawn.
+
+    Args:
+        acquisition: Maps X (b, D) -> (b,), larger is better.
+        surrogate: The fitted surrogate the acquisition was built on.
+        space: The search space.
+        generator: Source of randomness for the draws (CPU generator).
+        exclude: (m, D) encoded points that must not be returned (observed and pending).
+        n_candidates: Draws in the first round.
+        max_rounds: Rounds before giving up on finding a point not excluded.
+
+    Returns:
+        ``(x, value)``: x (D,) on the lattice, value a scalar tensor; value -inf (and the first candidate) when
+        every candidate of every round was excluded.
+    """
+    check_count(n_candidates, "n_candidates", minimum=1)
+    check_count(max_rounds, "max_rounds", minimum=1)
+    first: Tensor | None = None
+    for round_ in range(max_rounds):
+        candidates = space.snap(surrogate.sample_good(n_candidates * 4**round_, generator=generator))  # (c, D)
+        if first is None:
+            first = candidates[0]
+        pool = torch.cat([_best_combinations(space, surrogate, candidates), candidates])
+        values = _score(acquisition, pool)
+        if exclude is not None and exclude.shape[0]:
+            same = max(_SAME, 8 * torch.finfo(pool.dtype).eps)
+            excluded = _is_excluded(pool, space.snap(exclude.to(dtype=pool.dtype, device=pool.device)), same)
+            values = torch.where(excluded, torch.full_like(values, -torch.inf), values)
+        best = int(values.argmax())
+        if torch.isfinite(values[best]):
+            return pool[best], values[best]
+    assert first is not None
+    return first, first.new_tensor(-torch.inf)
+
+
+def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidates: Tensor) -> Tensor:
+    """(k, D) points assembled per parameter from ``candidates`` (c, D) where the density ratio factors: the best
+    value of every parameter, then that point with one parameter at its runner-up. Empty when it does not factor."""
+    terms_of = getattr(surrogate, "log_density_terms", None)
+    terms = terms_of(candidates) if callable(terms_of) else None
+    if terms is None or candidates.shape[0] < 2:
+        return candidates[:0]
+    log_ratio = terms[0] - terms[1]  # (c, P)
+    top = log_ratio.topk(2, dim=0).indices  # (2, P): best and runner-up candidate of each parameter
+    columns = [space.columns(name) for name in space.names]
+    best = candidates[0].clone()
+    for p, cols in enumerate(columns):
+        best[cols] = candidates[top[0, p], cols]
+    points = [best]
+    for p, cols in enumerate(columns):
+        variant = best.clone()
+        variant[cols] = candidates[top[1, p], cols]
+        points.append(variant)
+    return torch.stack(points)

@@ -22,7 +22,7 @@ SUITES: dict[str, Suite] = {
     "quick": Suite(
         description="a few minutes on 2 cores: three synthetic problems and two real models, 5 seeds, 30 trials",
         problems=("branin", "hartmann6", "mixed-branin", "knn-wine", "decision-tree-diabetes"),
-        searchers=("random", "sobol", "grid", "gp-logei"),
+        searchers=("random", "sobol", "grid", "gp-logei", "tpe"),
         seeds=5,
         budget=30,
     ),
@@ -44,7 +44,7 @@ SUITES: dict[str, Suite] = {
             "decision-tree-diabetes",
             "adaboost-wine",
         ),
-        searchers=("random", "sobol", "gp-logei", "gp-ei", "gp-ucb"),
+        searchers=("random", "sobol", "gp-logei", "gp-ei", "gp-ucb", "tpe", "tpe-univariate"),
         seeds=10,
         budget=100,
     ),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import torch
 from linear_operator.utils.errors import NanError, NotPSDError
@@ -12,23 +13,31 @@ from torch import Tensor, nn
 
 from bohpo._checks import check_count
 from bohpo.acquisition.analytic import LogExpectedImprovement
-from bohpo.acquisition.optimize import optimize_acquisition
+from bohpo.acquisition.optimize import optimize_acquisition, optimize_by_sampling
 from bohpo.errors import NumericalWarning
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, derive_seed
 from bohpo.space import Config, Space
-from bohpo.surrogates.base import GaussianSurrogate, is_gaussian_surrogate
+from bohpo.surrogates.base import (
+    DensityRatioSurrogate,
+    GaussianSurrogate,
+    is_density_ratio_surrogate,
+    is_gaussian_surrogate,
+)
 from bohpo.surrogates.gp import GP, CholeskyError
-from bohpo.trial import TrialStatus
+from bohpo.trial import Trial, TrialStatus
 
 __all__ = ["AcquisitionFactory", "BayesianOptimizer", "default_surrogate"]
 
-AcquisitionFactory = Callable[[GaussianSurrogate], nn.Module]
+AcquisitionFactory = Callable[[Any], nn.Module]
 """Builds a fresh acquisition module from a fitted surrogate: a class such as ``LogExpectedImprovement``, or
 ``functools.partial(UpperConfidenceBound, beta=4.0)``."""
 
 _INITIAL_STREAM = 2  # seeding key of the initial Sobol design
 _N_INCUMBENTS = 5  # best observed points perturbed in the acquisition optimizer's pool
+_N_RAW_GAUSSIAN = 1024  # default pool of the gradient-based acquisition optimizer
+_N_RAW_DENSITY_RATIO = 24  # default draws from l(x) for a density-ratio surrogate (Hyperopt's and Optuna's)
+_N_INITIAL_DENSITY_RATIO = 10  # default initial design before TPE takes over (Optuna's n_startup_trials)
 # what a surrogate may raise when its linear algebra fails (bohpo's GP, torch, gpytorch's linear operators)
 _NUMERICAL_FAILURES = (CholeskyError, torch.linalg.LinAlgError, NotPSDError, NanError)
 
@@ -45,23 +54,31 @@ def default_surrogate() -> GP:
 
 
 class BayesianOptimizer(Searcher):
-    """Bayesian optimization with a Gaussian surrogate and any acquisition, on mixed spaces, in batches or
-    asynchronously.
+    """Bayesian optimization with a Gaussian or a density-ratio surrogate and any acquisition that suits it, on
+    mixed spaces, in batches or asynchronously.
 
-    The first ``n_initial`` trials come from a scrambled Sobol design. After that each ``ask`` fits the surrogate on
-    the completed trials (failed ones are left out), conditions it on the pending trials at their posterior mean
-    (kriging believer), and maximises a fresh acquisition; a batch repeats the last two steps, so its points are
-    distinct and spread. If the model fails numerically the searcher warns and proposes a space-filling point.
+    The first ``n_initial`` trials come from a scrambled Sobol design. After that each ``ask`` fits the surrogate and
+    maximises a fresh acquisition; a batch repeats that, each chosen point informing the next, so its points are
+    distinct and spread. With a Gaussian surrogate (GP) the fit uses the completed trials (failed ones are left out)
+    and pending points are valued at the posterior mean (kriging believer); the acquisition is maximised by
+    :func:`~bohpo.acquisition.optimize_acquisition`. With a density-ratio surrogate (TPE) pending and failed trials
+    join the bad group as worse than any value (constant liar), and the acquisition is maximised over draws from the
+    good density (:func:`~bohpo.acquisition.optimize_by_sampling`). If the model fails numerically the searcher warns
+    and proposes a space-filling point.
 
     Args:
         space: The search space.
-        surrogate: Any :class:`~bohpo.surrogates.GaussianSurrogate` (default: :func:`default_surrogate`).
-            What the searcher uses when the surrogate has it: ``condition_on_mean`` for fantasies (otherwise it
-            refits with the fantasies as data), ``lengthscale`` to scale the acquisition optimizer's steps, and
-            ``warm_state`` / ``load_warm_state``, which become part of the searcher's history.
+        surrogate: A :class:`~bohpo.surrogates.GaussianSurrogate` (default: :func:`default_surrogate`) or a
+            :class:`~bohpo.surrogates.DensityRatioSurrogate` such as :class:`~bohpo.surrogates.TPE` (bound to the
+            space through its ``bind`` when it has one). What the searcher uses when a Gaussian surrogate has it:
+            ``condition_on_mean`` for fantasies (otherwise it refits with the fantasies as data), ``lengthscale``
+            to scale the acquisition optimizer's steps, and ``warm_state`` / ``load_warm_state``, which become
+            part of the searcher's history.
         acquisition: Class or callable building an acquisition module from the fitted surrogate.
-        n_initial: Size of the initial design (default: twice the number of parameters, clipped to [5, 10]).
-        n_raw: Pool size of the acquisition optimizer.
+        n_initial: Size of the initial design (default: twice the number of parameters, clipped to [5, 10]; 10 for
+            a density-ratio surrogate, whose densities need a few points per group whatever the dimension).
+        n_raw: Pool size of the acquisition optimizer (default 1024); for a density-ratio surrogate, the number of
+            candidates drawn from l(x) (default 24).
         n_restarts: Restarts refined by gradient.
         seed, direction: As for every :class:`Searcher`.
         device, dtype: Where and in what precision the model runs (default CPU, float64).
@@ -81,10 +98,10 @@ class BayesianOptimizer(Searcher):
         self,
         space: Space,
         *,
-        surrogate: GP | None = None,
+        surrogate: GaussianSurrogate | DensityRatioSurrogate | None = None,
         acquisition: AcquisitionFactory = LogExpectedImprovement,
         n_initial: int | None = None,
-        n_raw: int = 1024,
+        n_raw: int | None = None,
         n_restarts: int = 10,
         seed: SeedLike = None,
         direction: Direction = "minimize",
@@ -92,18 +109,28 @@ class BayesianOptimizer(Searcher):
         dtype: torch.dtype = torch.float64,
     ) -> None:
         super().__init__(space, seed=seed, direction=direction)
-        if surrogate is not None and not is_gaussian_surrogate(surrogate):
+        density_ratio = surrogate is not None and not is_gaussian_surrogate(surrogate)
+        if density_ratio and not is_density_ratio_surrogate(surrogate):
             raise TypeError(
-                "surrogate must be a GaussianSurrogate (with fit, predict and best_y, such as bohpo's GP), "
-                f"got {type(surrogate).__name__}"
+                "surrogate must be a GaussianSurrogate (with fit, predict and best_y, such as bohpo's GP) or a "
+                "DensityRatioSurrogate (with fit, log_densities, sample_good, good_fraction and improvement_scale, "
+                f"such as bohpo's TPE), got {type(surrogate).__name__}"
             )
         if not callable(acquisition):
             raise TypeError(f"acquisition must be a class or callable that builds a module, got {acquisition!r}")
-        self.surrogate: GaussianSurrogate = default_surrogate() if surrogate is None else surrogate
+        default_initial = _N_INITIAL_DENSITY_RATIO if density_ratio else min(10, max(5, 2 * len(space)))
+        n_initial = default_initial if n_initial is None else check_count(n_initial, "n_initial", minimum=1)
+        default_raw = _N_RAW_DENSITY_RATIO if density_ratio else _N_RAW_GAUSSIAN
+        self.n_raw = default_raw if n_raw is None else check_count(n_raw, "n_raw", minimum=1)
+        self.n_initial = n_initial
+        bind = getattr(surrogate, "bind", None)
+        if density_ratio and callable(bind):
+            bind(space)
+        self.surrogate: GaussianSurrogate | DensityRatioSurrogate = (
+            default_surrogate() if surrogate is None else surrogate
+        )
+        self.density_ratio = density_ratio
         self.acquisition = acquisition
-        default_initial = min(10, max(5, 2 * len(space)))
-        self.n_initial = default_initial if n_initial is None else check_count(n_initial, "n_initial", minimum=1)
-        self.n_raw = check_count(n_raw, "n_raw", minimum=1)
         self.n_restarts = check_count(n_restarts, "n_restarts", minimum=1)
         if dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
@@ -111,23 +138,32 @@ class BayesianOptimizer(Searcher):
         self.dtype = dtype
         self._design = space.sobol_engine(seed=derive_seed(self.seed, _INITIAL_STREAM))
         self._n_design = 0
+        self._told_ids: list[int] = []  # the trials whose rows _told_X holds, in the order told
+        self._told_X = self._encode([])
 
     # -- proposing ----------------------------------------------------------------------------------------------
     def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
         completed = self.completed
         if len(completed) < self.n_initial:
             return self._space_filling(n)
-        encode = self._encode
-        X = encode([t.params for t in completed])  # (n_obs, D)
+        if self.density_ratio:
+            return self._propose_by_density_ratio(n, generator)
+        surrogate = cast(GaussianSurrogate, self.surrogate)
+        told = self.history
+        told_X = self._told_rows(told)  # (n_told, D)
+        complete = torch.tensor([t.status is TrialStatus.COMPLETE for t in told], dtype=torch.bool)
+        X, failed_X = (
+            told_X[complete.to(told_X.device)],
+            told_X[~complete.to(told_X.device)],
+        )  # (n_obs, D), (n_failed, D)
         sign = 1.0 if self.direction == "minimize" else -1.0
         y = torch.tensor([sign * t.value for t in completed], dtype=self.dtype, device=self.device)  # type: ignore[operator]
-        failed_X = encode([t.params for t in self.history if t.status is TrialStatus.FAILED])  # (n_failed, D)
-        pending_X = encode([t.params for t in self.pending])  # (n_pending, D)
+        pending_X = self._encode([t.params for t in self.pending])  # (n_pending, D)
         try:
             # The acquisition optimizer differentiates through the model, whatever the caller's grad mode.
             with torch.inference_mode(False), torch.enable_grad():
-                self.surrogate.fit(X, y)
-                believer = _Believer(self.surrogate, X, y)
+                surrogate.fit(X, y)
+                believer = _Believer(surrogate, X, y)
                 if pending_X.shape[0]:
                     believer.observe_mean(pending_X)
                 return self.space.decode(self._batch(believer, X, y, pending_X, failed_X, n, generator))
@@ -139,8 +175,52 @@ class BayesianOptimizer(Searcher):
             )
             return self._space_filling(n)
 
+    def _propose_by_density_ratio(self, n: int, generator: torch.Generator) -> list[Config]:
+        """``n`` points, each chosen after refitting with the ones before as worse than any value (constant liar).
+
+        The rows are the told trials in the order told (failed ones valued +inf), then the pending ones (+inf)."""
+        surrogate = cast(DensityRatioSurrogate, self.surrogate)
+        told = self.history
+        sign = 1.0 if self.direction == "minimize" else -1.0
+        values = [sign * t.value if t.status is TrialStatus.COMPLETE else math.inf for t in told]  # type: ignore[operator]
+        X = torch.cat([self._told_rows(told), self._encode([t.params for t in self.pending])])  # (n_rows, D)
+        y = torch.tensor(values + [math.inf] * (X.shape[0] - len(told)), dtype=self.dtype, device=self.device)
+        chosen: list[Tensor] = []
+        try:
+            for _ in range(n):
+                surrogate.fit(X, y)
+                x, _ = optimize_by_sampling(
+                    self.acquisition(surrogate), surrogate, self.space, generator=generator, exclude=X,
+                    n_candidates=self.n_raw,
+                )  # fmt: skip
+                chosen.append(x)
+                X, y = torch.cat([X, x.unsqueeze(0)]), torch.cat([y, y.new_tensor([math.inf])])
+        except _NUMERICAL_FAILURES as err:
+            warnings.warn(
+                f"BayesianOptimizer: the model failed ({err}); proposing space-filling points instead",
+                NumericalWarning,
+                stacklevel=3,
+            )
+            return self._space_filling(n)
+        return self.space.decode(torch.stack(chosen))
+
     def _encode(self, configs: list[Config]) -> Tensor:
         return self.space.encode(configs, dtype=self.dtype, device=self.device)
+
+    def _told_rows(self, told: list[Trial]) -> Tensor:
+        """(n_told, D) the told trials encoded, in the order told.
+
+        Encoding validates every configuration, which at thousands of trials costs more than fitting a TPE, so the
+        rows are kept and only trials told since the last ask are encoded (all of them again if the history was
+        replaced, as by ``load_history``)."""
+        ids = [t.id for t in told]
+        known = len(self._told_ids)
+        if ids[:known] != self._told_ids:
+            self._told_ids, self._told_X, known = [], self._encode([]), 0
+        if len(ids) > known:
+            self._told_X = torch.cat([self._told_X, self._encode([t.params for t in told[known:]])])
+            self._told_ids = ids
+        return self._told_X
 
     def _batch(
         self,

@@ -18,6 +18,7 @@ from bohpo.searchers.peers import BoTorchLoop, OptunaSearcher, optuna_available
 from bohpo.searchers.random import RandomSearch, SobolSearch
 from bohpo.seeding import SeedLike
 from bohpo.space import Space
+from bohpo.surrogates.tpe import TPE
 
 __all__ = ["SearcherFactory", "make_searcher", "register_searcher", "searcher_names"]
 
@@ -32,7 +33,19 @@ def _gp(acquisition: AcquisitionFactory) -> SearcherFactory:
     return build
 
 
+def _tpe(*, multivariate: bool) -> SearcherFactory:
+    def build(space: Space, seed: SeedLike, direction: Direction, n_trials: int | None) -> Searcher:
+        surrogate = TPE(multivariate=multivariate)
+        return BayesianOptimizer(
+            space, surrogate=surrogate, acquisition=ExpectedImprovement, seed=seed, direction=direction
+        )
+
+    return build
+
+
 _FACTORIES: dict[str, SearcherFactory] = {
+    "tpe": _tpe(multivariate=True),
+    "tpe-univariate": _tpe(multivariate=False),
     "gp-ei": _gp(ExpectedImprovement),
     "gp-logei": _gp(LogExpectedImprovement),
     "gp-pi": _gp(ProbabilityOfImprovement),
@@ -60,6 +73,9 @@ _FACTORIES["botorch-logei"] = lambda space, seed, direction, n_trials: BoTorchLo
 if optuna_available():  # the peers join the registry only where Optuna is installed (bohpo[peers])
     for _sampler in ("tpe", "gp", "cmaes"):
         _FACTORIES[f"optuna-{_sampler}"] = _optuna(_sampler)
+    _FACTORIES["optuna-tpe-univariate"] = lambda space, seed, direction, n_trials: OptunaSearcher(
+        space, "tpe", seed=seed, direction=direction, multivariate=False
+    )
 
 
 def searcher_names() -> list[str]:

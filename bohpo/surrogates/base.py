@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+import torch
 from torch import Tensor
 
-__all__ = ["DensityRatioSurrogate", "GaussianSurrogate", "Surrogate", "is_gaussian_surrogate"]
+__all__ = [
+    "DensityRatioSurrogate",
+    "GaussianSurrogate",
+    "Surrogate",
+    "is_density_ratio_surrogate",
+    "is_gaussian_surrogate",
+]
 
 
 @runtime_checkable
@@ -39,10 +46,29 @@ class GaussianSurrogate(Surrogate, Protocol):
 
 @runtime_checkable
 class DensityRatioSurrogate(Surrogate, Protocol):
-    """A surrogate that models the densities of good and bad configurations (TPE)."""
+    """A surrogate that models the densities of good and bad configurations (TPE).
+
+    The observations are split at a threshold y*: l is the density of the points below it, g of those above, and
+    ``good_fraction`` (gamma) the share below. Then P(y < y* | x) = gamma l / (gamma l + (1 - gamma) g) and
+    E[max(y* - y, 0) | x] = K l / (gamma l + (1 - gamma) g) with K = ``improvement_scale``.
+    """
+
+    @property
+    def good_fraction(self) -> float:
+        """gamma, in [0, 1]."""
+        ...
+
+    @property
+    def improvement_scale(self) -> Tensor:
+        """K > 0, a scalar tensor."""
+        ...
 
     def log_densities(self, X: Tensor) -> tuple[Tensor, Tensor]:
         """X: (..., D) -> log l(x), log g(x), each (...)."""
+        ...
+
+    def sample_good(self, n: int, *, generator: torch.Generator) -> Tensor:
+        """(n, D) points drawn from l, where the acquisition optimizer looks for the largest ratio."""
         ...
 
 
@@ -53,3 +79,12 @@ def is_gaussian_surrogate(obj: object) -> bool:
     (``isinstance`` against the protocol reads the attribute on the instance).
     """
     return all(callable(getattr(type(obj), name, None)) for name in ("fit", "predict")) and hasattr(type(obj), "best_y")
+
+
+def is_density_ratio_surrogate(obj: object) -> bool:
+    """Whether ``obj``'s class has what a :class:`DensityRatioSurrogate` needs, looked up on the class as in
+    :func:`is_gaussian_surrogate`."""
+    methods = ("fit", "log_densities", "sample_good")
+    return all(callable(getattr(type(obj), name, None)) for name in methods) and all(
+        hasattr(type(obj), name) for name in ("good_fraction", "improvement_scale")
+    )

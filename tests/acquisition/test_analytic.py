@@ -18,6 +18,7 @@ from bohpo.acquisition import (
     log_expected_improvement,
 )
 from bohpo.acquisition.analytic import log_h
+from bohpo.surrogates import TPE
 from tests.conftest import DEVICES, DTYPES
 
 
@@ -161,3 +162,76 @@ def test_a_density_ratio_surrogate_is_refused_at_construction(build: type) -> No
 def test_ucb_rejects_bad_beta(beta: object) -> None:
     with pytest.raises(ValueError, match=r"beta must be a finite number >= 0"):
         UpperConfidenceBound(_posterior(), beta=beta)  # type: ignore[arg-type]
+
+
+# -- on a density-ratio surrogate (TPE) -------------------------------------------------------------------------
+
+
+def _fitted_tpe(multivariate: bool = True) -> tuple[TPE, Tensor]:
+    g = torch.Generator().manual_seed(11)
+    X = torch.rand(40, 3, generator=g, dtype=torch.float64)
+    tpe = TPE(multivariate=multivariate).fit(X, (X - 0.3).square().sum(-1))
+    return tpe, tpe.sample_good(200, generator=g)
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+@pytest.mark.parametrize(
+    "acquisition",
+    [ExpectedImprovement, LogExpectedImprovement, ProbabilityOfImprovement, LogProbabilityOfImprovement],
+)
+def test_improvement_acquisitions_on_tpe_pick_the_largest_density_ratio(multivariate: bool, acquisition: type) -> None:
+    tpe, candidates = _fitted_tpe(multivariate)
+    log_l, log_g = tpe.log_densities(candidates)
+    ratio_order = (log_l - log_g).argsort()
+    values = acquisition(tpe)(candidates)
+    assert values.shape == (200,)
+    assert int(values.argmax()) == int((log_l - log_g).argmax())
+    assert bool((values[ratio_order].diff() >= 0).all())  # increasing in the ratio, not only at the top
+
+
+def test_tpe_closed_forms() -> None:
+    """PI = gamma l / (gamma l + (1 - gamma) g) and EI = K l / (gamma l + (1 - gamma) g), written out."""
+    tpe, candidates = _fitted_tpe()
+    log_l, log_g = tpe.log_densities(candidates)
+    good, bad, gamma, K = log_l.exp(), log_g.exp(), tpe.good_fraction, tpe.improvement_scale
+    mixture = gamma * good + (1 - gamma) * bad
+    assert torch.allclose(ProbabilityOfImprovement(tpe)(candidates), gamma * good / mixture, rtol=1e-12)
+    assert torch.allclose(ExpectedImprovement(tpe)(candidates), K * good / mixture, rtol=1e-12)
+    assert torch.allclose(LogExpectedImprovement(tpe)(candidates), torch.log(K * good / mixture), rtol=1e-12)
+
+
+def test_tpe_probability_of_improvement_matches_its_generative_model() -> None:
+    """Draw good points from l with probability gamma and bad ones from g otherwise: in each bin of x, the share of
+    good draws estimates P(y < y* | x in bin): the average of PI over the bin, weighted by
+    p = gamma l + (1 - gamma) g."""
+    g = torch.Generator().manual_seed(12)
+    X = torch.rand(30, 1, generator=g, dtype=torch.float64)
+    tpe = TPE(gamma=0.3).fit(X, (X[:, 0] - 0.4).abs())
+    n, n_bins = 400_000, 20
+    is_good = torch.rand(n, generator=g, dtype=torch.float64) < tpe.good_fraction
+    draws = torch.where(is_good.unsqueeze(-1), tpe.good.sample(n, generator=g), tpe.bad.sample(n, generator=g))
+    bins = (draws[:, 0] * n_bins).long().clamp_max(n_bins - 1)
+    estimate = torch.zeros(n_bins, dtype=torch.float64).index_add_(0, bins, is_good.double()) / torch.bincount(bins)
+    grid = (torch.arange(n_bins * 200, dtype=torch.float64) + 0.5).unsqueeze(-1) / (n_bins * 200)  # bin midpoints
+    log_l, log_g = tpe.log_densities(grid)
+    p = tpe.good_fraction * log_l.exp() + (1 - tpe.good_fraction) * log_g.exp()
+    pi = ProbabilityOfImprovement(tpe)(grid)
+    want = (pi * p).reshape(n_bins, -1).sum(-1) / p.reshape(n_bins, -1).sum(-1)
+    assert torch.allclose(estimate, want, atol=0.015)
+
+
+def test_ucb_refuses_a_density_ratio_surrogate_and_says_why() -> None:
+    tpe, _ = _fitted_tpe()
+    with pytest.raises(TypeError, match=r"GaussianSurrogate.*no confidence bound.*ExpectedImprovement"):
+        UpperConfidenceBound(tpe)
+
+
+def test_an_incumbent_cannot_be_set_on_tpe() -> None:
+    tpe, _ = _fitted_tpe()
+    with pytest.raises(ValueError, match="split y\\*; best_y cannot be set"):
+        ExpectedImprovement(tpe, best_y=0.0)
+
+
+def test_an_acquisition_refuses_a_model_of_neither_kind() -> None:
+    with pytest.raises(TypeError, match=r"GaussianSurrogate .* or a DensityRatioSurrogate"):
+        ExpectedImprovement(object())  # type: ignore[arg-type]

@@ -6,8 +6,9 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from bohpo.acquisition import optimize_acquisition
+from bohpo.acquisition import ExpectedImprovement, optimize_acquisition, optimize_by_sampling
 from bohpo.space import Categorical, Float, Int, Space
+from bohpo.surrogates import TPE
 from tests.conftest import DTYPES
 
 
@@ -137,3 +138,55 @@ def test_bad_scales_are_refused(scales: Tensor) -> None:
     space = Space({"x0": Float(0.0, 1.0), "x1": Float(0.0, 1.0)})
     with pytest.raises(ValueError, match="scales must be a \\(2,\\) tensor of finite positive numbers"):
         optimize_acquisition(Bowl(torch.zeros(2)), space, generator=torch.Generator(), scales=scales)
+
+
+# -- by sampling, for a density-ratio surrogate -----------------------------------------------------------------
+
+
+def _tpe_on(space: Space, multivariate: bool, n: int = 30) -> TPE:
+    configs = space.sample(n, generator=torch.Generator().manual_seed(20))
+    X = space.encode(configs)
+    return TPE(multivariate=multivariate).bind(space).fit(X, (X - 0.6).square().sum(-1))
+
+
+def test_sampling_finds_the_best_of_all_combinations_when_the_ratio_factors() -> None:
+    """Univariate TPE: the point returned scores as well as the best of the n_candidates^P combinations of the
+    candidates' parameter values, found by brute force."""
+    space = Space({"x": Float(0.0, 1.0), "k": Int(0, 9), "c": Categorical(["a", "b", "c"])})
+    tpe = _tpe_on(space, multivariate=False)
+    acquisition = ExpectedImprovement(tpe)
+    x, value = optimize_by_sampling(
+        acquisition, tpe, space, generator=torch.Generator().manual_seed(21), n_candidates=8
+    )
+    candidates = space.snap(tpe.sample_good(8, generator=torch.Generator().manual_seed(21)))
+    i, j, k = torch.meshgrid(torch.arange(8), torch.arange(8), torch.arange(8), indexing="ij")
+    grid = torch.cat([candidates[i.flatten(), :1], candidates[j.flatten(), 1:2], candidates[k.flatten(), 2:]], -1)
+    assert value.item() == pytest.approx(acquisition(grid).max().item(), rel=1e-12)
+    assert value.item() > acquisition(candidates).max().item()  # the combination beats every single candidate
+    assert torch.equal(space.snap(x.unsqueeze(0))[0], x)
+
+
+def test_sampling_takes_the_best_candidate_when_the_ratio_does_not_factor() -> None:
+    space = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+    tpe = _tpe_on(space, multivariate=True)
+    acquisition = ExpectedImprovement(tpe)
+    x, _ = optimize_by_sampling(acquisition, tpe, space, generator=torch.Generator().manual_seed(22))
+    candidates = tpe.sample_good(24, generator=torch.Generator().manual_seed(22))
+    assert torch.equal(x, candidates[acquisition(candidates).argmax()])
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_sampling_never_returns_an_excluded_point(multivariate: bool) -> None:
+    space = Space({"k": Int(0, 3), "c": Categorical(["a", "b"])})  # eight configurations
+    tpe = _tpe_on(space, multivariate, n=8)
+    everything = space.encode(space.grid({"k": 4}))
+    for keep in range(8):
+        exclude = torch.cat([everything[:keep], everything[keep + 1 :]])
+        x, value = optimize_by_sampling(
+            ExpectedImprovement(tpe), tpe, space, generator=torch.Generator().manual_seed(keep), exclude=exclude
+        )
+        assert torch.equal(x, everything[keep]) and torch.isfinite(value)
+    _, value = optimize_by_sampling(
+        ExpectedImprovement(tpe), tpe, space, generator=torch.Generator().manual_seed(0), exclude=everything
+    )
+    assert value.item() == -torch.inf

@@ -20,7 +20,7 @@ from bohpo.loop import minimize
 from bohpo.problems import Branin
 from bohpo.searchers import BayesianOptimizer, make_searcher
 from bohpo.space import Categorical, Float, Int, Space
-from bohpo.surrogates import GP
+from bohpo.surrogates import GP, TPE
 from bohpo.surrogates import gp as gp_module
 
 FAST = {"n_raw": 256, "n_restarts": 4}
@@ -260,3 +260,62 @@ def test_a_gpytorch_failure_in_any_surrogate_falls_back_to_space_filling() -> No
     with pytest.warns(NumericalWarning, match="the model failed"):
         trial = searcher.ask()
     assert 0.0 <= trial.params["x"] <= 1.0
+
+
+# -- with a density-ratio surrogate (TPE) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_tpe_beats_random_search_on_branin(multivariate: bool) -> None:
+    problem = Branin()
+    tpe_regret, random_regret = [], []
+    for seed in range(5):
+        searcher = BayesianOptimizer(
+            problem.space, surrogate=TPE(multivariate=multivariate), acquisition=ExpectedImprovement, seed=seed
+        )
+        tpe_regret.append(minimize(problem, problem.space, searcher, 60).best.value - problem.optimum)  # type: ignore[union-attr, operator]
+        random = minimize(problem, problem.space, "random", 60, seed=seed)
+        random_regret.append(random.best.value - problem.optimum)  # type: ignore[union-attr, operator]
+    assert statistics.median(tpe_regret) < statistics.median(random_regret) / 2
+
+
+def test_tpe_is_bound_to_the_space_and_draws_24_candidates_by_default() -> None:
+    tpe = TPE()
+    searcher = BayesianOptimizer(_space(), surrogate=tpe, acquisition=ExpectedImprovement)
+    assert tpe.space == _space() and searcher.n_raw == 24
+    assert BayesianOptimizer(_space(), surrogate=TPE(), n_raw=500).n_raw == 500
+
+
+def test_tpe_batches_treat_pending_and_failed_points_as_worse_than_any_value() -> None:
+    space = Space({"k": Int(0, 7), "c": Categorical(["a", "b", "c"])})
+    searcher = BayesianOptimizer(space, surrogate=TPE(), acquisition=ExpectedImprovement, n_initial=6, seed=0)
+    for trial in searcher.ask(6):
+        searcher.tell(trial, abs(trial.params["k"] - 5) + {"a": 1.0, "b": 0.0, "c": 0.5}[trial.params["c"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrialFailedWarning)
+        searcher.tell(searcher.ask(), failed=True)
+    waiting = searcher.ask(3)
+    batch = searcher.ask(5)
+    keys = [space.key(t.params) for t in [*waiting, *batch]]
+    told = {space.key(t.params) for t in searcher.history}
+    assert len(set(keys)) == 8 and not told & set(keys)
+    tpe = searcher.surrogate
+    assert isinstance(tpe, TPE)
+    # the last fit of the batch: 6 values, 1 failure, 3 waiting, 4 of the batch chosen before the last
+    assert tpe.good.weights.shape[0] + tpe.bad.weights.shape[0] - 2 == 6 + 1 + 3 + 4
+    assert tpe.good_fraction == pytest.approx(1 / 14)
+
+
+def test_tpe_names_build_tpe_with_expected_improvement() -> None:
+    for name, multivariate in [("tpe", True), ("tpe-univariate", False)]:
+        searcher = make_searcher(name, _space(), seed=0)
+        assert isinstance(searcher, BayesianOptimizer)
+        assert isinstance(searcher.surrogate, TPE) and searcher.surrogate.multivariate is multivariate
+        assert searcher.acquisition is ExpectedImprovement
+
+
+def test_tpe_maximises_when_asked() -> None:
+    space = Space({"x": Float(0.0, 1.0)})
+    searcher = BayesianOptimizer(space, surrogate=TPE(), direction="maximize", seed=0)
+    searcher = minimize(lambda p: -((p["x"] - 0.25) ** 2), space, searcher, 40)
+    assert searcher.best is not None and abs(searcher.best.params["x"] - 0.25) < 0.05

@@ -12,6 +12,7 @@ from bohpo.errors import TrialFailedWarning
 from bohpo.searchers import BayesianOptimizer, GridSearch, RandomSearch, Searcher, SobolSearch
 from bohpo.searchers.peers import OptunaSearcher
 from bohpo.space import Categorical, Int, Space
+from bohpo.surrogates import TPE
 from bohpo.trial import Trial, TrialStatus
 
 Factory = Callable[..., Searcher]  # factory(space, seed=..., direction=...) -> Searcher
@@ -21,6 +22,11 @@ SEARCHERS = [
     pytest.param(lambda space, **kw: SobolSearch(space, **kw), id="sobol"),
     pytest.param(lambda space, **kw: GridSearch(space, n_points=4, **kw), id="grid"),
     pytest.param(lambda space, **kw: BayesianOptimizer(space, n_initial=3, n_raw=128, n_restarts=2, **kw), id="gp"),
+    pytest.param(lambda space, **kw: BayesianOptimizer(space, surrogate=TPE(), n_initial=3, **kw), id="tpe"),
+    pytest.param(
+        lambda space, **kw: BayesianOptimizer(space, surrogate=TPE(multivariate=False), n_initial=3, **kw),
+        id="tpe-univariate",
+    ),
     pytest.param(lambda space, **kw: OptunaSearcher(space, "tpe", **kw), id="optuna-tpe"),
     pytest.param(lambda space, **kw: OptunaSearcher(space, "gp", **kw), id="optuna-gp"),
     pytest.param(lambda space, **kw: OptunaSearcher(space, "cmaes", **kw), id="optuna-cmaes"),
