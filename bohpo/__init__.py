@@ -3,11 +3,15 @@
 from bohpo.errors import NumericalWarning, SearchExhausted, TrialFailedWarning
 from bohpo.loop import minimize
 from bohpo.searchers import (
+    BOHB,
+    AsyncSuccessiveHalving,
     BayesianOptimizer,
     GridSearch,
+    Hyperband,
     RandomSearch,
     Searcher,
     SobolSearch,
+    SuccessiveHalving,
     make_searcher,
     searcher_names,
 )
@@ -17,10 +21,13 @@ from bohpo.trial import Trial, TrialStatus
 __version__ = "0.1.0"
 
 __all__ = [
+    "BOHB",
+    "AsyncSuccessiveHalving",
     "BayesianOptimizer",
     "Categorical",
     "Float",
     "GridSearch",
+    "Hyperband",
     "Int",
     "NumericalWarning",
     "RandomSearch",
@@ -28,6 +35,7 @@ __all__ = [
     "Searcher",
     "SobolSearch",
     "Space",
+    "SuccessiveHalving",
     "Trial",
     "TrialFailedWarning",
     "TrialStatus",

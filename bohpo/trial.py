@@ -30,6 +30,9 @@ class Trial:
         started_at: Unix time the trial was asked (or told, for a configuration that was never asked).
         finished_at: Unix time it was told, ``None`` while pending.
         searcher_id: Identity of the searcher that owns the trial (``tell`` checks it).
+        config_id: Identity of the configuration: the id of the trial that first evaluated it. A multi-fidelity
+            searcher that promotes a configuration to a larger budget gives the new trial the same ``config_id``,
+            so the user's code can resume training from that configuration's checkpoint. Defaults to ``id``.
 
     Example:
         >>> t = Trial(id=0, params={"x": 0.5})
@@ -45,6 +48,11 @@ class Trial:
     started_at: float | None = None
     finished_at: float | None = field(default=None)
     searcher_id: str | None = None
+    config_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.config_id is None:
+            self.config_id = self.id
 
     @property
     def is_finished(self) -> bool:
@@ -69,6 +77,7 @@ class Trial:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "searcher_id": self.searcher_id,
+            "config_id": self.config_id,
         }
 
     @classmethod
@@ -83,4 +92,5 @@ class Trial:
             started_at=data.get("started_at"),
             finished_at=data.get("finished_at"),
             searcher_id=data.get("searcher_id"),
+            config_id=data.get("config_id"),
         )

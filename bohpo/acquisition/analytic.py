@@ -45,6 +45,7 @@ __all__ = [
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _LOG_SQRT_PI_OVER_2 = 0.5 * math.log(math.pi / 2)
 _SQRT_HALF = math.sqrt(0.5)
+_GAMMA_EDGE = 1e-6  # a density-ratio surrogate's good share is kept this far inside (0, 1)
 
 
 def _phi(z: Tensor) -> Tensor:
@@ -146,24 +147,25 @@ def tpe_log_probability_of_improvement(log_l: Tensor, log_g: Tensor, gamma: floa
 
     Args:
         log_l, log_g: (...) log densities of the good and the bad group.
-        gamma: The share of observations below y*, in [0, 1].
+        gamma: The share of observations below y*; kept within [1e-6, 1 - 1e-6], where the form is still
+            increasing in l / g (at 0 or 1 it would be constant).
 
     Returns:
-        (...), <= 0; larger where l / g is larger.
+        (...), <= 0; larger where l / g is larger; -inf where l = 0.
     """
-    log_good = log_l + _log(gamma)
-    return log_good - torch.logaddexp(log_good, log_g + _log(1.0 - gamma))
+    gamma = min(max(gamma, _GAMMA_EDGE), 1.0 - _GAMMA_EDGE)
+    log_good = log_l + math.log(gamma)
+    value = log_good - torch.logaddexp(log_good, log_g + math.log(1.0 - gamma))
+    return torch.where(log_l == -torch.inf, torch.full_like(value, -torch.inf), value)  # not NaN where g = 0 too
 
 
 def tpe_log_expected_improvement(log_l: Tensor, log_g: Tensor, gamma: float, log_scale: Tensor) -> Tensor:
     """log E[max(y* - y, 0) | x] under a density-ratio model: log K + log l - log(gamma l + (1 - gamma) g)
-    (Bergstra et al. 2011), with K = exp(``log_scale``) the mean improvement below y*. Shapes as
-    :func:`tpe_log_probability_of_improvement`."""
-    return log_scale + log_l - torch.logaddexp(log_l + _log(gamma), log_g + _log(1.0 - gamma))
-
-
-def _log(p: float) -> float:
-    return math.log(p) if p > 0 else -math.inf
+    (Bergstra et al. 2011), with K = exp(``log_scale``) the mean improvement below y*. Shapes and the treatment
+    of gamma as :func:`tpe_log_probability_of_improvement`."""
+    gamma = min(max(gamma, _GAMMA_EDGE), 1.0 - _GAMMA_EDGE)
+    value = log_scale + log_l - torch.logaddexp(log_l + math.log(gamma), log_g + math.log(1.0 - gamma))
+    return torch.where(log_l == -torch.inf, torch.full_like(value, -torch.inf), value)
 
 
 class _ImprovementAcquisition(nn.Module):

@@ -301,7 +301,7 @@ def optimize_by_sampling(
     ``n_candidates`` points are drawn (``surrogate.sample_good``) and scored in one batch. When the surrogate's
     densities factor over parameters (univariate TPE: ``log_density_terms`` returns per-parameter terms), the ratio
     l / g is a product, so the best candidate of every parameter taken together is the best point of the whole grid
-    of n_candidates^P combinations; it joins the batch, with each variant that swaps one parameter for its runner-up.
+    of n_candidates^d combinations; it joins the batch, with each variant that swaps one parameter for its runner-up.
     If every candidate is excluded, rounds of four times as many are drawn.
 
     Args:
@@ -344,8 +344,8 @@ def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidate
     terms = terms_of(candidates) if callable(terms_of) else None
     if terms is None or candidates.shape[0] < 2:
         return candidates[:0]
-    log_ratio = terms[0] - terms[1]  # (c, P)
-    top = log_ratio.topk(2, dim=0).indices  # (2, P): best and runner-up candidate of each parameter
+    log_ratio = terms[0] - terms[1]  # (c, d)
+    top = log_ratio.topk(2, dim=0).indices  # (2, d): best and runner-up candidate of each parameter
     columns = [space.columns(name) for name in space.names]
     best = candidates[0].clone()
     for p, cols in enumerate(columns):

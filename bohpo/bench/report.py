@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,7 +128,11 @@ def rank_values(values: Sequence[float]) -> list[float]:
 
 
 def load_results(storage: Storage | str | Path) -> Results:
-    """Read every run of a storage file into best-so-far curves and timings."""
+    """Read every run of a storage file into best-so-far curves and timings.
+
+    On a multi-fidelity problem only evaluations at its full budget count towards the best value so far (a value at
+    a smaller budget is a cheaper, biased estimate); every trial, whatever its budget, is one step of the curve.
+    """
     store = storage if isinstance(storage, Storage) else Storage(storage)
     every = store.runs()
     runs = [r for r in every if r.status == "done"]
@@ -141,7 +145,10 @@ def load_results(storage: Storage | str | Path) -> Results:
     lowest: dict[str, float] = {}
     for run in runs:
         trials = trials_by_run[run.id]
-        values = np.array([t.value if t.status == "complete" and t.value is not None else np.nan for t in trials])
+        full = _full_budget(run.problem)
+        values = np.array(
+            [t.value if t.status == "complete" and t.value is not None and full(t.budget) else np.nan for t in trials]
+        )
         best = np.fmin.accumulate(values) if values.size else values
         rows.setdefault((run.problem, run.searcher), []).append((run.seed, best))
         observed = np.cumsum(np.r_[0, [t.status != "pending" for t in trials]])[:-1]
@@ -171,6 +178,17 @@ def load_results(storage: Storage | str | Path) -> Results:
         known_optimum=known,
         unfinished=len(every) - len(runs),
     )
+
+
+def _full_budget(problem: str) -> Callable[[float | None], bool]:
+    """Whether a trial's budget is the problem's full one (None is; so is any budget of a problem without)."""
+    try:
+        top = make_problem(problem).max_budget
+    except ValueError:
+        top = None
+    if top is None:
+        return lambda budget: True
+    return lambda budget: budget is None or budget >= top * (1 - 1e-9)
 
 
 def _optimum(problem: str) -> float | None:

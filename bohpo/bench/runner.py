@@ -26,7 +26,8 @@ from typing import Any
 from bohpo.bench.storage import RunRecord, Storage
 from bohpo.errors import SearchExhausted, TrialFailedWarning
 from bohpo.problems import make_problem, problem_names
-from bohpo.searchers import make_searcher, searcher_names
+from bohpo.problems.multifidelity import multifidelity_problem_names
+from bohpo.searchers import make_searcher, searcher_names, searcher_needs_budgets
 from bohpo.trial import TrialStatus
 
 __all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite"]
@@ -64,6 +65,13 @@ def plan_runs(
         for name in names:
             if name not in known:
                 raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+    fidelity = [s for s in searchers if searcher_needs_budgets(s)]
+    for problem in problems if fidelity else ():
+        if make_problem(problem).max_budget is None:
+            raise ValueError(
+                f"{', '.join(fidelity)} choose budgets, so they need multi-fidelity problems; {problem!r} has none "
+                f"(multi-fidelity problems: {', '.join(multifidelity_problem_names())})"
+            )
     return [RunSpec(p, s, seed, budget) for p in problems for s in searchers for seed in seed_list]
 
 
@@ -203,7 +211,11 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     problem = make_problem(spec.problem)
     run = storage.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
     # built as when the run began: a budget-sized searcher (a grid) keeps its plan when a resume extends the run
-    searcher = make_searcher(spec.searcher, problem.space, seed=spec.seed, n_trials=storage.searcher_budget(run.id))
+    low, high = getattr(problem, "min_budget", None), getattr(problem, "max_budget", None)
+    budgets = None if low is None or high is None else (low, high)
+    searcher = make_searcher(
+        spec.searcher, problem.space, seed=spec.seed, n_trials=storage.searcher_budget(run.id), budgets=budgets
+    )
     state, n = storage.run_state(run.id)
     if state is not None:
         searcher.load_history(state)

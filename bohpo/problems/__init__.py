@@ -1,10 +1,20 @@
-"""Benchmark problems: synthetic functions with known optima, and real scikit-learn models on bundled datasets."""
+"""Benchmark problems: synthetic functions with known optima, real scikit-learn models on bundled datasets, and
+multi-fidelity versions of both."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from bohpo.problems.base import Problem, SyntheticProblem
+from bohpo.problems.multifidelity import (
+    BoostingTrees,
+    DataFraction,
+    FidelityBiased,
+    MLPEpochs,
+    MultiFidelityProblem,
+    make_multifidelity_problem,
+    multifidelity_problem_names,
+)
 from bohpo.problems.sklearn import DATASETS, MODELS, SklearnProblem, sklearn_problem_names
 from bohpo.problems.synthetic import (
     Ackley,
@@ -21,12 +31,17 @@ from bohpo.problems.synthetic import (
 
 __all__ = [
     "Ackley",
+    "BoostingTrees",
     "Branin",
+    "DataFraction",
+    "FidelityBiased",
     "Hartmann3",
     "Hartmann6",
     "Levy",
+    "MLPEpochs",
     "Michalewicz",
     "MixedBranin",
+    "MultiFidelityProblem",
     "Problem",
     "Rosenbrock",
     "SixHumpCamel",
@@ -60,7 +75,7 @@ _SKLEARN: dict[str, tuple[str, str]] = {
 
 def problem_names() -> list[str]:
     """Registered problem names, sorted."""
-    return sorted({*_FIXED, *_FREE_DIM, *sklearn_problem_names()})
+    return sorted({*_FIXED, *_FREE_DIM, *sklearn_problem_names(), *multifidelity_problem_names()})
 
 
 def make_problem(name: str, *, dim: int | None = None) -> Problem:
@@ -76,6 +91,10 @@ def make_problem(name: str, *, dim: int | None = None) -> Problem:
         return _FIXED[name]()
     if name in _FREE_DIM:
         return _FREE_DIM[name](2 if dim is None else dim)
+    if name in multifidelity_problem_names():
+        if dim is not None:
+            raise ValueError(f"problem {name!r} has a fixed dimension; dim must be None, got {dim!r}")
+        return make_multifidelity_problem(name)
     if name in _SKLEARN:
         if dim is not None:
             raise ValueError(f"problem {name!r} has a fixed dimension; dim must be None, got {dim!r}")

@@ -20,7 +20,8 @@ class Problem:
         name: Short name (registry key).
         space: The search space.
         optimum: The best (lowest) achievable value, or ``None`` when unknown.
-        max_budget: Largest fidelity for a multi-fidelity problem, ``None`` otherwise.
+        min_budget, max_budget: The budget range of a multi-fidelity problem, ``None`` otherwise; ``budget=None``
+            means ``max_budget``.
 
     Example:
         >>> from bohpo.problems import make_problem
@@ -33,6 +34,7 @@ class Problem:
     name: str = "problem"
     space: Space
     optimum: float | None = None
+    min_budget: float | None = None
     max_budget: float | None = None
 
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:

@@ -35,15 +35,15 @@ from sklearn.preprocessing import StandardScaler
 from bohpo.problems.base import Problem
 from bohpo.space import Categorical, Float, Int, Space
 
-__all__ = ["DATASETS", "MODELS", "SklearnProblem", "sklearn_problem_names"]
+__all__ = ["DATASETS", "MODELS", "SklearnProblem", "load_dataset", "sklearn_problem_names"]
 
 DATASETS = ("digits", "wine", "breast-cancer", "iris", "diabetes")
 _REGRESSION = frozenset({"diabetes"})
 
 
 @cache
-def _load(dataset: str) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) of a bundled dataset, loaded once per process."""
+def load_dataset(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) of a bundled dataset (one of :data:`DATASETS`), loaded once per process; X as float64."""
     from sklearn import datasets
 
     loaders: dict[str, Callable[..., Any]] = {
@@ -294,7 +294,7 @@ class SklearnProblem(Problem):
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
         if budget is not None:
             raise ValueError(f"{self.name} has no fidelity; budget must be None, got {budget!r}")
-        X, y = _load(self.dataset)
+        X, y = load_dataset(self.dataset)
         splitter = (KFold if self.regression else StratifiedKFold)(self.folds, shuffle=True, random_state=self.seed)
         scoring = "r2" if self.regression else "accuracy"
         with warnings.catch_warnings():

@@ -180,8 +180,13 @@ class Searcher:
             out.append(params)
         return out
 
-    def _add_trial(self, params: Config, *, budget: float | None, started_at: float) -> Trial:
-        trial = Trial(id=len(self._trials), params=params, budget=budget, started_at=started_at, searcher_id=self.id)
+    def _add_trial(
+        self, params: Config, *, budget: float | None, started_at: float, config_id: int | None = None
+    ) -> Trial:
+        trial = Trial(
+            id=len(self._trials), params=params, budget=budget, started_at=started_at, searcher_id=self.id,
+            config_id=config_id,
+        )  # fmt: skip
         self._trials[trial.id] = trial
         self._keys[trial.id] = self.space.key(params)
         return trial

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, cast
 
 import torch
@@ -12,7 +13,7 @@ from linear_operator.utils.errors import NanError, NotPSDError
 from torch import Tensor, nn
 
 from bohpo._checks import check_count
-from bohpo.acquisition.analytic import LogExpectedImprovement
+from bohpo.acquisition.analytic import LogExpectedImprovement, UpperConfidenceBound
 from bohpo.acquisition.optimize import optimize_acquisition, optimize_by_sampling
 from bohpo.errors import NumericalWarning
 from bohpo.searchers.base import Direction, Searcher
@@ -27,7 +28,7 @@ from bohpo.surrogates.base import (
 from bohpo.surrogates.gp import GP, CholeskyError
 from bohpo.trial import Trial, TrialStatus
 
-__all__ = ["AcquisitionFactory", "BayesianOptimizer", "default_surrogate"]
+__all__ = ["NUMERICAL_FAILURES", "AcquisitionFactory", "BayesianOptimizer", "default_surrogate", "suggest"]
 
 AcquisitionFactory = Callable[[Any], nn.Module]
 """Builds a fresh acquisition module from a fitted surrogate: a class such as ``LogExpectedImprovement``, or
@@ -38,8 +39,9 @@ _N_INCUMBENTS = 5  # best observed points perturbed in the acquisition optimizer
 _N_RAW_GAUSSIAN = 1024  # default pool of the gradient-based acquisition optimizer
 _N_RAW_DENSITY_RATIO = 24  # default draws from l(x) for a density-ratio surrogate (Hyperopt's and Optuna's)
 _N_INITIAL_DENSITY_RATIO = 10  # default initial design before TPE takes over (Optuna's n_startup_trials)
-# what a surrogate may raise when its linear algebra fails (bohpo's GP, torch, gpytorch's linear operators)
-_NUMERICAL_FAILURES = (CholeskyError, torch.linalg.LinAlgError, NotPSDError, NanError)
+NUMERICAL_FAILURES = (CholeskyError, torch.linalg.LinAlgError, NotPSDError, NanError)
+"""What a surrogate may raise when its linear algebra fails (bohpo's GP, torch, gpytorch's linear operators): a
+searcher catches these, warns and proposes a space-filling point."""
 
 
 def default_surrogate() -> GP:
@@ -123,17 +125,19 @@ class BayesianOptimizer(Searcher):
         default_raw = _N_RAW_DENSITY_RATIO if density_ratio else _N_RAW_GAUSSIAN
         self.n_raw = default_raw if n_raw is None else check_count(n_raw, "n_raw", minimum=1)
         self.n_initial = n_initial
-        bind = getattr(surrogate, "bind", None)
-        if density_ratio and callable(bind):
-            bind(space)
+        self.n_restarts = check_count(n_restarts, "n_restarts", minimum=1)
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+        if density_ratio:
+            check_density_ratio_pairing(acquisition, type(surrogate).__name__)
+            bind = getattr(surrogate, "bind", None)
+            if callable(bind):  # last: every check has passed, so a refused searcher leaves the surrogate as it was
+                bind(space)
         self.surrogate: GaussianSurrogate | DensityRatioSurrogate = (
             default_surrogate() if surrogate is None else surrogate
         )
         self.density_ratio = density_ratio
         self.acquisition = acquisition
-        self.n_restarts = check_count(n_restarts, "n_restarts", minimum=1)
-        if dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype
         self._design = space.sobol_engine(seed=derive_seed(self.seed, _INITIAL_STREAM))
@@ -167,7 +171,7 @@ class BayesianOptimizer(Searcher):
                 if pending_X.shape[0]:
                     believer.observe_mean(pending_X)
                 return self.space.decode(self._batch(believer, X, y, pending_X, failed_X, n, generator))
-        except _NUMERICAL_FAILURES as err:
+        except NUMERICAL_FAILURES as err:
             warnings.warn(
                 f"BayesianOptimizer: the model failed ({err}); proposing space-filling points instead",
                 NumericalWarning,
@@ -188,14 +192,10 @@ class BayesianOptimizer(Searcher):
         chosen: list[Tensor] = []
         try:
             for _ in range(n):
-                surrogate.fit(X, y)
-                x, _ = optimize_by_sampling(
-                    self.acquisition(surrogate), surrogate, self.space, generator=generator, exclude=X,
-                    n_candidates=self.n_raw,
-                )  # fmt: skip
+                x = suggest(self.space, surrogate, self.acquisition, X, y, generator=generator, n_raw=self.n_raw)
                 chosen.append(x)
                 X, y = torch.cat([X, x.unsqueeze(0)]), torch.cat([y, y.new_tensor([math.inf])])
-        except _NUMERICAL_FAILURES as err:
+        except NUMERICAL_FAILURES as err:
             warnings.warn(
                 f"BayesianOptimizer: the model failed ({err}); proposing space-filling points instead",
                 NumericalWarning,
@@ -270,6 +270,68 @@ class BayesianOptimizer(Searcher):
         if callable(load_warm_state):
             load_warm_state(state.get("surrogate"))
         self._design, self._n_design = design, n_design
+
+
+def check_density_ratio_pairing(acquisition: AcquisitionFactory, surrogate_name: str) -> None:
+    """Refuse, before any trial, an acquisition that needs a posterior spread (UCB, also inside a ``partial``) for a
+    density-ratio surrogate; the acquisition itself would refuse it only at the first model-based ask."""
+    factory = acquisition.func if isinstance(acquisition, partial) else acquisition
+    if factory is UpperConfidenceBound:
+        raise TypeError(
+            f"UpperConfidenceBound needs a GaussianSurrogate (a posterior mean and variance, such as GP); "
+            f"{surrogate_name} models the densities of good and bad points, which give no confidence bound. "
+            "Use ExpectedImprovement or ProbabilityOfImprovement (or their Log forms) with it."
+        )
+
+
+def suggest(
+    space: Space,
+    surrogate: GaussianSurrogate | DensityRatioSurrogate,
+    acquisition: AcquisitionFactory,
+    X: Tensor,
+    y: Tensor,
+    *,
+    generator: torch.Generator,
+    n_raw: int,
+    n_restarts: int = 10,
+) -> Tensor:
+    """One point chosen by a model: fit ``surrogate`` on the rows, maximise a fresh acquisition, avoid every row.
+
+    Args:
+        space: The search space.
+        surrogate: A Gaussian surrogate (fitted on the finite rows; the acquisition maximised by
+            :func:`~bohpo.acquisition.optimize_acquisition`) or a density-ratio one (fitted on all rows, +inf ones
+            in its bad group; maximised over draws from l(x) by :func:`~bohpo.acquisition.optimize_by_sampling`).
+        acquisition: Builds the acquisition module from the fitted surrogate.
+        X: (n, D) encoded rows, in the order observed; none of them is proposed again.
+        y: (n,) their values, minimised; +inf for a pending or failed configuration.
+        generator: Randomness of the acquisition optimizer.
+        n_raw: Its pool size, or the draws from l(x).
+        n_restarts: Gradient restarts, for a Gaussian surrogate.
+
+    Returns:
+        (D,) the point, on the space's lattice.
+
+    Raises:
+        Any of :data:`NUMERICAL_FAILURES` when the model fails.
+    """
+    if is_gaussian_surrogate(surrogate):
+        gaussian = cast(GaussianSurrogate, surrogate)
+        finite = torch.isfinite(y)
+        X_obs, y_obs = X[finite], y[finite]
+        incumbents = X_obs[y_obs.argsort()[:_N_INCUMBENTS]]
+        with torch.inference_mode(False), torch.enable_grad():
+            gaussian.fit(X_obs, y_obs)
+            x, _ = optimize_acquisition(
+                acquisition(gaussian), space, generator=generator, exclude=X, incumbents=incumbents,
+                warm_starts=incumbents[:1], n_raw=n_raw, n_restarts=n_restarts,
+                scales=_lengthscales(gaussian, X.shape[-1]), dtype=X.dtype, device=X.device,
+            )  # fmt: skip
+        return x
+    ratio = cast(DensityRatioSurrogate, surrogate)
+    ratio.fit(X, y)
+    x, _ = optimize_by_sampling(acquisition(ratio), ratio, space, generator=generator, exclude=X, n_candidates=n_raw)
+    return x
 
 
 class _Believer:

@@ -11,30 +11,45 @@ from bohpo.acquisition.analytic import (
     ProbabilityOfImprovement,
     UpperConfidenceBound,
 )
+from bohpo.searchers.asha import AsyncSuccessiveHalving
 from bohpo.searchers.base import Direction, Searcher
-from bohpo.searchers.bayesian import AcquisitionFactory, BayesianOptimizer
+from bohpo.searchers.bayesian import AcquisitionFactory, BayesianOptimizer, default_surrogate
 from bohpo.searchers.grid import GridSearch
+from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving
 from bohpo.searchers.peers import BoTorchLoop, OptunaSearcher, optuna_available
 from bohpo.searchers.random import RandomSearch, SobolSearch
 from bohpo.seeding import SeedLike
 from bohpo.space import Space
 from bohpo.surrogates.tpe import TPE
 
-__all__ = ["SearcherFactory", "make_searcher", "register_searcher", "searcher_names"]
+__all__ = [
+    "Budgets",
+    "SearcherFactory",
+    "make_searcher",
+    "register_searcher",
+    "searcher_names",
+    "searcher_needs_budgets",
+]
 
-SearcherFactory = Callable[[Space, SeedLike, Direction, "int | None"], Searcher]
-"""``factory(space, seed, direction, n_trials) -> Searcher``; ``n_trials`` is the planned budget, or ``None``."""
+Budgets = tuple[float, float]
+SearcherFactory = Callable[[Space, SeedLike, Direction, "int | None", "Budgets | None"], Searcher]
+"""``factory(space, seed, direction, n_trials, budgets) -> Searcher``; ``n_trials`` is the planned number of trials,
+or ``None``; ``budgets`` the problem's ``(min_budget, max_budget)``, or ``None`` for a problem without fidelities."""
 
 
 def _gp(acquisition: AcquisitionFactory) -> SearcherFactory:
-    def build(space: Space, seed: SeedLike, direction: Direction, n_trials: int | None) -> Searcher:
+    def build(
+        space: Space, seed: SeedLike, direction: Direction, n_trials: int | None, budgets: Budgets | None
+    ) -> Searcher:
         return BayesianOptimizer(space, acquisition=acquisition, seed=seed, direction=direction)
 
     return build
 
 
 def _tpe(*, multivariate: bool) -> SearcherFactory:
-    def build(space: Space, seed: SeedLike, direction: Direction, n_trials: int | None) -> Searcher:
+    def build(
+        space: Space, seed: SeedLike, direction: Direction, n_trials: int | None, budgets: Budgets | None
+    ) -> Searcher:
         surrogate = TPE(multivariate=multivariate)
         return BayesianOptimizer(
             space, surrogate=surrogate, acquisition=ExpectedImprovement, seed=seed, direction=direction
@@ -50,9 +65,9 @@ _FACTORIES: dict[str, SearcherFactory] = {
     "gp-logei": _gp(LogExpectedImprovement),
     "gp-pi": _gp(ProbabilityOfImprovement),
     "gp-ucb": _gp(partial(UpperConfidenceBound, beta=2.0)),
-    "random": lambda space, seed, direction, n_trials: RandomSearch(space, seed=seed, direction=direction),
-    "sobol": lambda space, seed, direction, n_trials: SobolSearch(space, seed=seed, direction=direction),
-    "grid": lambda space, seed, direction, n_trials: (
+    "random": lambda space, seed, direction, n_trials, budgets: RandomSearch(space, seed=seed, direction=direction),
+    "sobol": lambda space, seed, direction, n_trials, budgets: SobolSearch(space, seed=seed, direction=direction),
+    "grid": lambda space, seed, direction, n_trials, budgets: (
         GridSearch.for_budget(space, n_trials, seed=seed, direction=direction)
         if n_trials is not None
         else GridSearch(space, seed=seed, direction=direction)
@@ -61,21 +76,57 @@ _FACTORIES: dict[str, SearcherFactory] = {
 
 
 def _optuna(sampler: str) -> SearcherFactory:
-    def build(space: Space, seed: SeedLike, direction: Direction, n_trials: int | None) -> Searcher:
+    def build(
+        space: Space, seed: SeedLike, direction: Direction, n_trials: int | None, budgets: Budgets | None
+    ) -> Searcher:
         return OptunaSearcher(space, sampler, seed=seed, direction=direction)
 
     return build
 
 
-_FACTORIES["botorch-logei"] = lambda space, seed, direction, n_trials: BoTorchLoop(
+_FACTORIES["botorch-logei"] = lambda space, seed, direction, n_trials, budgets: BoTorchLoop(
     space, seed=seed, direction=direction
 )
 if optuna_available():  # the peers join the registry only where Optuna is installed (bohpo[peers])
     for _sampler in ("tpe", "gp", "cmaes"):
         _FACTORIES[f"optuna-{_sampler}"] = _optuna(_sampler)
-    _FACTORIES["optuna-tpe-univariate"] = lambda space, seed, direction, n_trials: OptunaSearcher(
+    _FACTORIES["optuna-tpe-univariate"] = lambda space, seed, direction, n_trials, budgets: OptunaSearcher(
         space, "tpe", seed=seed, direction=direction, multivariate=False
     )
+
+
+def _bohb_gp(space: Space, min_budget: float, max_budget: float, **options: object) -> Searcher:
+    """BOHB driven by bohpo's default GP with LogEI instead of TPE."""
+    return BOHB(
+        space, min_budget, max_budget, surrogate=default_surrogate(), acquisition=LogExpectedImprovement,
+        **options,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _fidelity(name: str, cls: Callable[..., Searcher]) -> SearcherFactory:
+    def build(
+        space: Space, seed: SeedLike, direction: Direction, n_trials: int | None, budgets: Budgets | None
+    ) -> Searcher:
+        if budgets is None:
+            raise ValueError(
+                f"{name} chooses budgets, so it needs a multi-fidelity problem (one with min_budget and max_budget)"
+            )
+        return cls(space, budgets[0], budgets[1], seed=seed, direction=direction)
+
+    return build
+
+
+_FIDELITY = {"successive-halving", "hyperband", "asha", "bohb", "bohb-gp"}
+_FACTORIES["successive-halving"] = _fidelity("successive-halving", SuccessiveHalving)
+_FACTORIES["hyperband"] = _fidelity("hyperband", Hyperband)
+_FACTORIES["asha"] = _fidelity("asha", AsyncSuccessiveHalving)
+_FACTORIES["bohb"] = _fidelity("bohb", BOHB)
+_FACTORIES["bohb-gp"] = _fidelity("bohb-gp", _bohb_gp)
+
+
+def searcher_needs_budgets(name: str) -> bool:
+    """Whether the searcher registered as ``name`` chooses budgets (and so needs a multi-fidelity problem)."""
+    return name in _FIDELITY
 
 
 def searcher_names() -> list[str]:
@@ -93,7 +144,13 @@ def register_searcher(name: str, factory: SearcherFactory, *, replace: bool = Fa
 
 
 def make_searcher(
-    name: str, space: Space, *, seed: SeedLike = None, direction: Direction = "minimize", n_trials: int | None = None
+    name: str,
+    space: Space,
+    *,
+    seed: SeedLike = None,
+    direction: Direction = "minimize",
+    n_trials: int | None = None,
+    budgets: Budgets | None = None,
 ) -> Searcher:
     """Build the searcher registered as ``name``.
 
@@ -101,6 +158,8 @@ def make_searcher(
         name: One of :func:`searcher_names`.
         space, seed, direction: Passed to the searcher.
         n_trials: The planned number of trials, if known (a grid is sized to it).
+        budgets: ``(min_budget, max_budget)`` of a multi-fidelity problem; the multi-fidelity searchers
+            (``"hyperband"``...) need it, the others run every trial at the full budget and ignore it.
 
     Example:
         >>> from bohpo.space import Float, Space
@@ -109,4 +168,4 @@ def make_searcher(
     """
     if name not in _FACTORIES:
         raise ValueError(f"unknown searcher {name!r}; known: {', '.join(searcher_names())}")
-    return _FACTORIES[name](space, seed, direction, n_trials)
+    return _FACTORIES[name](space, seed, direction, n_trials, budgets)

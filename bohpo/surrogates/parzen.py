@@ -2,7 +2,7 @@
 
 Glossary:
     b       points evaluated;  m kernels (observations, then the prior);  D encoded dimension.
-    P       parameters: one per float or int column and one per categorical block, in column order.
+    d       parameters: one per float or int column and one per categorical block, in column order.
     Dn      numeric (float and int) columns;  k choices of a categorical.
     weights (m,) mixture weights, summing to 1.
     mu, sigma   (m, Dn) centre and bandwidth of each numeric kernel, in encoded units.
@@ -31,7 +31,8 @@ __all__ = ["ColumnLayout", "ParzenMixture", "log_normal_mass"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT_HALF = math.sqrt(0.5)
-_CHUNK_ELEMENTS = 2**22  # b * m * P kernel values computed at once
+_CHUNK_ELEMENTS = 2**22  # b * m * d kernel values computed at once
+_MIN_QUADRATIC_SIGMA = 1e-3  # smallest bandwidth for which the joint density uses matrix products
 
 
 def _log1mexp(x: Tensor) -> Tensor:
@@ -103,7 +104,7 @@ class ColumnLayout:
 
     @property
     def n_parameters(self) -> int:
-        """Number of parameters ``P``."""
+        """Number of parameters ``d``."""
         return len(self.order)
 
 
@@ -137,6 +138,7 @@ class ParzenMixture:
     _float_s2: Tensor = field(init=False, repr=False)
     _float_mu_s2: Tensor = field(init=False, repr=False)
     _float_const: Tensor = field(init=False, repr=False)
+    _quadratic: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Per-kernel constants of the float columns, computed once: log K = -z^2 / 2 + log_norm, z = (x - mu) / sigma.
@@ -166,15 +168,17 @@ class ParzenMixture:
             ("_float_s2", sigma.pow(-2)),
             ("_float_mu_s2", mu * sigma.pow(-2)),
             ("_float_const", (log_norm - 0.5 * (mu / sigma).square()).sum(-1)),
+            # ... exact only while 1 / sigma^2 is moderate: the expanded terms cancel to the squared distance
+            ("_quadratic", bool(sigma.numel() == 0 or sigma.min() >= _MIN_QUADRATIC_SIGMA)),
         ):
             object.__setattr__(self, name, value)
 
     def log_kernels(self, X: Tensor) -> Tensor:
-        """X: (b, D) -> (b, m, P): log K_ip(x_p) of every kernel i and parameter p, without the weights."""
+        """X: (b, D) -> (b, m, d): log K_ip(x_p) of every kernel i and parameter p, without the weights."""
         return self._log_kernels(X)[..., self._order]
 
     def _log_kernels(self, X: Tensor, *, floats: bool = True) -> Tensor:
-        """(b, m, P) as :meth:`log_kernels`, with the parameters ordered floats, ints, categoricals (without the
+        """(b, m, d) as :meth:`log_kernels`, with the parameters ordered floats, ints, categoricals (without the
         floats if ``floats`` is False)."""
         parts: list[Tensor] = []
         if floats and self._float_columns:
@@ -192,7 +196,7 @@ class ParzenMixture:
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
 
     def log_density_terms(self, X: Tensor) -> Tensor:
-        """X: (b, D) -> (b, P): log of each parameter's marginal mixture sum_i w_i K_ip(x_p).
+        """X: (b, D) -> (b, d): log of each parameter's marginal mixture sum_i w_i K_ip(x_p).
 
         In univariate mode these sum to :meth:`log_density`."""
         return torch.cat([self._terms(chunk) for chunk in X.split(self._chunk_rows())])[:, self._order]
@@ -207,9 +211,9 @@ class ParzenMixture:
         return max(1, _CHUNK_ELEMENTS // max(1, self.weights.shape[0] * self.layout.n_parameters))
 
     def _terms(self, X: Tensor) -> Tensor:
-        """(b, P) in computing order (floats, ints, categoricals)."""
+        """(b, d) in computing order (floats, ints, categoricals)."""
         log_w = torch.log(self.weights).unsqueeze(-1)  # (m, 1)
-        return torch.logsumexp(self._log_kernels(X) + log_w, dim=1)  # (b, P)
+        return torch.logsumexp(self._log_kernels(X) + log_w, dim=1)  # (b, d)
 
     def _log_density(self, X: Tensor) -> Tensor:
         if not self.multivariate:
@@ -219,10 +223,11 @@ class ParzenMixture:
     def _log_joint(self, X: Tensor) -> Tensor:
         """X: (b, D) -> (b, m): sum_p log K_ip(x_p), the joint kernels' log values.
 
-        In float64 the float columns' part is the quadratic form -(x^2 . s^2 - 2 x . mu s^2) / 2 + const (s = 1 /
-        sigma), two matrix products: exact to about 1e-10 here, since bandwidths are at least 1e-2 of the range (the
-        magic clip) or the sums small. Otherwise, and for ints and categoricals, the kernels are summed directly."""
-        if X.dtype != torch.float64 or not self._float_columns:
+        In float64, with every float bandwidth at least 1e-3 of the range (the magic clip keeps them above 1e-2),
+        the float columns' part is the quadratic form -(x^2 . s^2 - 2 x . mu s^2) / 2 + const (s = 1 / sigma): two
+        matrix products, whose cancellation costs at most about 1e-9. Otherwise, and for ints and categoricals, the
+        kernels are summed directly."""
+        if X.dtype != torch.float64 or not self._float_columns or not self._quadratic:
             return self._log_kernels(X).sum(-1)
         x = X[:, self._float_columns]  # (b, Df)
         joint = self._float_const - 0.5 * (x.square() @ self._float_s2.T) + x @ self._float_mu_s2.T  # (b, m)
@@ -239,11 +244,11 @@ class ParzenMixture:
         column is a float.
         """
         layout = self.layout
-        P = layout.n_parameters
+        d = layout.n_parameters
         weights = self.weights.detach().to("cpu", torch.float64)
-        n_draws = 1 if self.multivariate else P
+        n_draws = 1 if self.multivariate else d
         component = torch.multinomial(weights, n * n_draws, replacement=True, generator=generator).reshape(n, n_draws)
-        component = component.expand(n, P) if self.multivariate else component  # (n, P) kernel of each parameter
+        component = component.expand(n, d) if self.multivariate else component  # (n, d) kernel of each parameter
         device, dtype = self.mu.device, self.mu.dtype
         X = torch.zeros(n, layout.dim, dtype=dtype, device=device)
         which = {(kind, j): p for p, (kind, j) in enumerate(layout.order)}

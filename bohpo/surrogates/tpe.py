@@ -85,7 +85,7 @@ def neighbour_bandwidths(mu: Tensor) -> Tensor:
 
 
 def scott_bandwidths(mu: Tensor, n_parameters: int) -> Tensor:
-    """mu: (m, Dn) -> (m, Dn) bandwidths 0.2 m^(-1 / (P + 4)) for P parameters, the same for every kernel (a
+    """mu: (m, Dn) -> (m, Dn) bandwidths 0.2 m^(-1 / (d + 4)) for d parameters, the same for every kernel (a
     Scott-type rule, Optuna's multivariate one before version 4)."""
     return torch.full_like(mu, 0.2 * max(mu.shape[0], 1) ** (-1.0 / (n_parameters + 4)))
 
@@ -129,6 +129,8 @@ class TPE:
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool, got {flag!r}")
         self._gamma = _gamma_rule(gamma)
+        for n in (1, 10, 100):  # a rule that cannot count fails here, not in the middle of a study
+            self._n_good(n)
         self.gamma = gamma
         if isinstance(prior_weight, bool) or not isinstance(prior_weight, (int, float)):
             raise TypeError(f"prior_weight must be a number >= 0, got {prior_weight!r}")
@@ -194,8 +196,10 @@ class TPE:
         return self
 
     def _layout_for(self, X: Tensor) -> ColumnLayout:
-        if not isinstance(X, Tensor) or X.ndim != 2:
-            raise ValueError(f"X must be a (n, D) tensor, got {getattr(X, 'shape', type(X).__name__)}")
+        if not isinstance(X, Tensor):
+            raise TypeError(f"X must be a (n, D) tensor, got {type(X).__name__}")
+        if X.ndim != 2:
+            raise ValueError(f"X must be a (n, D) tensor, got shape {tuple(X.shape)}")
         if self._layout is None:
             return ColumnLayout.continuous(X.shape[-1])
         if X.shape[-1] != self._layout.dim:
@@ -203,10 +207,11 @@ class TPE:
         return self._layout
 
     def _n_good(self, n: int) -> int:
+        """gamma's count for n finite values, kept below n when n >= 2 so the bad group is never empty."""
         count = self._gamma(n)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"gamma({n}) must return an int >= 0, got {count!r}")
-        return min(count, n)
+        return min(count, n - 1 if n >= 2 else n)
 
     def _mixture(self, centres: Tensor, layout: ColumnLayout) -> ParzenMixture:
         """A Parzen mixture on ``centres`` (m, D) plus the prior kernel (last)."""
@@ -268,16 +273,26 @@ class TPE:
         return self._fitted().improvement_scale
 
     def log_densities(self, X: Tensor) -> tuple[Tensor, Tensor]:
-        """X: (..., D) -> log l(x), log g(x), each (...)."""
+        """X: (..., D) -> log l(x), log g(x), each (...), in the fit's dtype and on its device."""
         fit = self._fitted()
+        X = self._query(X)
         return fit.good.log_density(X), fit.bad.log_density(X)
 
+    def _query(self, X: Tensor) -> Tensor:
+        fit = self._fitted()
+        if not isinstance(X, Tensor):
+            raise TypeError(f"X must be a tensor of shape (..., {fit.good.layout.dim}), got {type(X).__name__}")
+        if X.ndim < 1 or X.shape[-1] != fit.good.layout.dim:
+            raise ValueError(f"X must have shape (..., {fit.good.layout.dim}), got {tuple(X.shape)}")
+        return X.to(dtype=fit.good.mu.dtype, device=fit.good.mu.device)
+
     def log_density_terms(self, X: Tensor) -> tuple[Tensor, Tensor] | None:
-        """X: (b, D) -> per-parameter log l and log g terms, each (b, P) in parameter order, whose sums are
+        """X: (b, D) -> per-parameter log l and log g terms, each (b, d) in parameter order, whose sums are
         :meth:`log_densities` — or None in multivariate mode, where the densities do not factor."""
         fit = self._fitted()
         if self.multivariate:
             return None
+        X = self._query(X)
         return fit.good.log_density_terms(X), fit.bad.log_density_terms(X)
 
     def sample_good(self, n: int, *, generator: torch.Generator) -> Tensor:

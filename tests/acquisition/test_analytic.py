@@ -18,6 +18,7 @@ from bohpo.acquisition import (
     log_expected_improvement,
 )
 from bohpo.acquisition.analytic import log_h
+from bohpo.space import Categorical, Space
 from bohpo.surrogates import TPE
 from tests.conftest import DEVICES, DTYPES
 
@@ -153,7 +154,8 @@ def test_acquisitions_are_modules_whose_constants_move_with_them() -> None:
 
 
 @pytest.mark.parametrize("build", [ExpectedImprovement, LogExpectedImprovement, UpperConfidenceBound])
-def test_a_density_ratio_surrogate_is_refused_at_construction(build: type) -> None:
+def test_an_incomplete_density_model_is_refused_at_construction(build: type) -> None:
+    """DensityOnly has log densities but no split (good_fraction, improvement_scale, sample_good): neither kind."""
     with pytest.raises(TypeError, match=r"needs a GaussianSurrogate .* got DensityOnly"):
         build(DensityOnly())
 
@@ -235,3 +237,26 @@ def test_an_incumbent_cannot_be_set_on_tpe() -> None:
 def test_an_acquisition_refuses_a_model_of_neither_kind() -> None:
     with pytest.raises(TypeError, match=r"GaussianSurrogate .* or a DensityRatioSurrogate"):
         ExpectedImprovement(object())  # type: ignore[arg-type]
+
+
+def test_tpe_forms_stay_finite_where_both_densities_vanish() -> None:
+    """prior_weight = 0: the good group is {a}, the bad one {a, b, b}, so l(b) = 0 < g(b) and l(c) = g(c) = 0;
+    both give -inf, not NaN."""
+    space = Space({"c": Categorical(["a", "b", "c"])})
+    X = space.encode([{"c": "a"}, {"c": "a"}, {"c": "b"}, {"c": "b"}])
+    tpe = TPE(prior_weight=0.0).bind(space).fit(X, torch.tensor([0.0, 1.0, 2.0, 3.0], dtype=torch.float64))
+    values = LogExpectedImprovement(tpe)(space.encode([{"c": c} for c in "abc"]))
+    assert torch.isfinite(values[0]) and values[1:].tolist() == [-math.inf, -math.inf]
+
+
+def test_tpe_forms_keep_ranking_when_every_row_is_good() -> None:
+    """One observation: gamma = 1, where the closed forms would be constant; kept inside (0, 1) they still rank
+    by the ratio."""
+    tpe = TPE().fit(torch.tensor([[0.3]], dtype=torch.float64), torch.tensor([1.0], dtype=torch.float64))
+    assert tpe.good_fraction == 1.0
+    X = torch.tensor([[0.3], [0.9]], dtype=torch.float64)
+    log_l, log_g = tpe.log_densities(X)
+    assert bool(log_l[0] - log_g[0] > log_l[1] - log_g[1])
+    for build in (ExpectedImprovement, ProbabilityOfImprovement, LogProbabilityOfImprovement):
+        values = build(tpe)(X)
+        assert bool(values[0] > values[1])

@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from bohpo.bench import runner as runner_module
+from bohpo.bench.report import load_results
 from bohpo.bench.runner import RunSpec, plan_runs, run_suite
 from bohpo.bench.storage import Storage
 from bohpo.cli import main
@@ -170,3 +172,32 @@ def test_a_budget_sized_searcher_keeps_its_plan_when_a_resume_extends_the_run(tm
     first = _params_by_run(db)[("branin", "grid", 0)]
     runs = run_suite(["branin"], ["grid"], 1, 40, db, resume=True)  # the 5-point grid runs out: done early
     assert runs[0].status == "done" and _params_by_run(db)[("branin", "grid", 0)][:5] == first
+
+
+def test_multi_fidelity_searchers_run_on_multi_fidelity_problems(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    run_suite(["mf-branin"], ["hyperband", "asha", "random"], 1, 30, db)
+    storage = Storage(db)
+    problem = make_problem("mf-branin")
+    for run in storage.runs():
+        trials = storage.trials(run.id)
+        assert len(trials) == 30
+        for t in trials:
+            assert t.value == problem(t.params, t.budget)
+        budgets = {t.budget for t in trials}
+        if run.searcher == "random":  # no budgets: every trial at the full one
+            assert budgets == {None}
+        else:
+            assert budgets <= {1.0, 3.0, 9.0, 27.0, 81.0}
+    results = load_results(db)
+    # Hyperband's first 30 trials are all at budget 1: no full-budget value, so no best value yet
+    assert np.isnan(results.curves[("mf-branin", "hyperband")]).all()
+    assert np.isfinite(results.curves[("mf-branin", "random")][:, -1]).all()
+
+
+def test_a_multi_fidelity_searcher_on_a_problem_without_budgets_is_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ValueError, match=r"hyperband choose budgets, so they need multi-fidelity problems; 'branin'"):
+        run_suite(["branin"], ["hyperband"], 1, 5, tmp_path / "runs.db")
+    assert not (tmp_path / "runs.db").exists() or Storage(tmp_path / "runs.db").runs() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import warnings
+from functools import partial
 from typing import Any
 
 import pytest
@@ -319,3 +320,12 @@ def test_tpe_maximises_when_asked() -> None:
     searcher = BayesianOptimizer(space, surrogate=TPE(), direction="maximize", seed=0)
     searcher = minimize(lambda p: -((p["x"] - 0.25) ** 2), space, searcher, 40)
     assert searcher.best is not None and abs(searcher.best.params["x"] - 0.25) < 0.05
+
+
+def test_a_tpe_searcher_refuses_ucb_at_construction_and_leaves_its_surrogate_alone() -> None:
+    tpe = TPE()
+    with pytest.raises(TypeError, match="no confidence bound"):
+        BayesianOptimizer(_space(), surrogate=tpe, acquisition=partial(UpperConfidenceBound, beta=3.0))
+    with pytest.raises(ValueError, match="dtype"):
+        BayesianOptimizer(_space(), surrogate=tpe, dtype=torch.float16)
+    assert tpe.space is None  # not bound by a searcher that was refused

@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 
 from bohpo.errors import TrialFailedWarning
-from bohpo.searchers import BayesianOptimizer, GridSearch, RandomSearch, Searcher, SobolSearch
+from bohpo.searchers import (
+    BOHB,
+    AsyncSuccessiveHalving,
+    BayesianOptimizer,
+    GridSearch,
+    Hyperband,
+    RandomSearch,
+    Searcher,
+    SobolSearch,
+    SuccessiveHalving,
+)
 from bohpo.searchers.peers import OptunaSearcher
 from bohpo.space import Categorical, Int, Space
 from bohpo.surrogates import TPE
@@ -27,6 +37,10 @@ SEARCHERS = [
         lambda space, **kw: BayesianOptimizer(space, surrogate=TPE(multivariate=False), n_initial=3, **kw),
         id="tpe-univariate",
     ),
+    pytest.param(lambda space, **kw: SuccessiveHalving(space, 1, 9, **kw), id="successive-halving"),
+    pytest.param(lambda space, **kw: Hyperband(space, 1, 9, **kw), id="hyperband"),
+    pytest.param(lambda space, **kw: AsyncSuccessiveHalving(space, 1, 9, **kw), id="asha"),
+    pytest.param(lambda space, **kw: BOHB(space, 1, 9, min_points=2, **kw), id="bohb"),
     pytest.param(lambda space, **kw: OptunaSearcher(space, "tpe", **kw), id="optuna-tpe"),
     pytest.param(lambda space, **kw: OptunaSearcher(space, "gp", **kw), id="optuna-gp"),
     pytest.param(lambda space, **kw: OptunaSearcher(space, "cmaes", **kw), id="optuna-cmaes"),

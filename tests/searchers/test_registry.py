@@ -31,7 +31,7 @@ def test_unknown_names_are_listed(space: Space) -> None:
 
 def test_register_a_searcher(space: Space, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry_module, "_FACTORIES", dict(registry_module._FACTORIES))
-    register_searcher("my-random", lambda sp, seed, direction, n_trials: RandomSearch(sp, seed=seed))
+    register_searcher("my-random", lambda sp, seed, direction, n_trials, budgets: RandomSearch(sp, seed=seed))
     assert make_searcher("my-random", space, seed=1).ask().params == RandomSearch(space, seed=1).ask().params
     with pytest.raises(ValueError, match=r"'random' is registered already"):
-        register_searcher("random", lambda sp, seed, direction, n_trials: RandomSearch(sp))
+        register_searcher("random", lambda sp, seed, direction, n_trials, budgets: RandomSearch(sp))

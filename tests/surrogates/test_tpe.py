@@ -200,10 +200,49 @@ def test_the_split_counts_only_finite_values_and_sends_liars_to_the_bad_group() 
     assert tpe.improvement_scale.item() == pytest.approx((1.5 + 0.5) / 14)
 
 
-def test_a_constant_objective_still_ranks_by_the_density_ratio() -> None:
+def test_a_constant_objective_keeps_a_unit_improvement_scale() -> None:
+    """Tied values leave K = 0, which would make EI zero everywhere; K = 1 keeps EI's ranking, the density
+    ratio's."""
     X = torch.rand(10, 1, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
     tpe = TPE().fit(X, torch.zeros(10, dtype=torch.float64))
     assert tpe.improvement_scale.item() == 1.0
+
+
+def test_the_bad_group_keeps_at_least_one_observation() -> None:
+    X = torch.rand(6, 1, generator=torch.Generator().manual_seed(14), dtype=torch.float64)
+    tpe = TPE(gamma=lambda n: n).fit(X, torch.arange(6.0, dtype=torch.float64))
+    assert tpe.good.weights.shape == (6,) and tpe.bad.weights.shape == (2,)  # 5 good, 1 bad, each with the prior
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_tiny_bandwidths_give_the_same_densities_on_every_path(multivariate: bool) -> None:
+    """Without the magic clip, tied observations get bandwidths of 1e-12: the joint density must not take the
+    matrix-product shortcut, whose cancellation would be catastrophic there."""
+    X = torch.cat([torch.full((6, 2), 0.5, dtype=torch.float64), torch.rand(6, 2, dtype=torch.float64,
+        generator=torch.Generator().manual_seed(15))])  # fmt: skip
+    tpe = TPE(magic_clip=False, multivariate=multivariate).fit(X, torch.arange(12.0, dtype=torch.float64))
+    points = torch.tensor([[0.5, 0.5], [0.5, 0.5 + 1e-9], [0.2, 0.7]], dtype=torch.float64)
+    for mixture in (tpe.good, tpe.bad):
+        kernels = mixture.log_kernels(points)  # (3, m, 2), summed directly
+        if multivariate:
+            want = torch.logsumexp(kernels.sum(-1) + mixture.weights.log(), dim=1)
+        else:
+            want = torch.logsumexp(kernels + mixture.weights.log().unsqueeze(-1), dim=1).sum(-1)
+        assert torch.allclose(mixture.log_density(points), want, rtol=1e-9)
+
+
+def test_a_gamma_rule_that_cannot_count_is_refused_at_once() -> None:
+    with pytest.raises(ValueError, match=r"gamma\(1\) must return an int >= 0, got 0.5"):
+        TPE(gamma=lambda n: n / 2)
+
+
+def test_queries_of_the_wrong_width_are_refused_and_dtypes_follow_the_fit() -> None:
+    X = torch.rand(8, 2, generator=torch.Generator().manual_seed(16), dtype=torch.float32)
+    tpe = TPE().fit(X, X.sum(-1))
+    with pytest.raises(ValueError, match=r"X must have shape \(\.\.\., 2\), got \(4, 3\)"):
+        tpe.log_densities(torch.rand(4, 3, generator=torch.Generator().manual_seed(17)))
+    log_l, _ = tpe.log_densities(X.double())
+    assert log_l.dtype == torch.float32
 
 
 # -- sampling from l --------------------------------------------------------------------------------------------
@@ -291,7 +330,7 @@ def test_bad_options_are_refused(kwargs: dict[str, object], error: type[Exceptio
 
 
 def test_bad_data_is_refused_before_anything_changes() -> None:
-    X = torch.rand(5, 2, dtype=torch.float64)
+    X = torch.rand(5, 2, generator=torch.Generator().manual_seed(13), dtype=torch.float64)
     tpe = TPE().fit(X, X.sum(-1))
     before = tpe.good
     with pytest.raises(ValueError, match="NaN or -inf"):

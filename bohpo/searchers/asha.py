@@ -1,0 +1,99 @@
+"""Asynchronous successive halving (ASHA; Li et al. 2020): successive halving for many workers, where no rung ever
+waits for stragglers.
+
+Glossary:
+    K       the top rung: floor(log_eta(max_budget / min_budget)) - min_early_stopping_rate.
+    rung k  budget max_budget eta^(k - K), k = 0..K: the smallest is at least min_budget, the top one max_budget.
+
+Each ``ask`` looks at the rungs from the top down: in rung k, the best floor(n_k / eta) of its n_k told trials are
+promotable, and the first of them not yet promoted goes up to rung k + 1 (keeping its ``config_id``). Only when no
+rung has a promotable configuration does a new random configuration start at rung 0 (Algorithm 2 of the paper).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from bohpo._checks import check_count
+from bohpo.searchers.base import Direction
+from bohpo.searchers.fidelity import MultiFidelitySearcher, s_max
+from bohpo.seeding import SeedLike
+from bohpo.space import Space
+from bohpo.trial import Trial
+
+__all__ = ["AsyncSuccessiveHalving"]
+
+
+class AsyncSuccessiveHalving(MultiFidelitySearcher):
+    """ASHA: promote a configuration as soon as it is in the top 1/eta of the trials told on its rung.
+
+    Args:
+        space: The search space.
+        min_budget, max_budget: The budget range, 0 < min_budget < max_budget.
+        eta: Halving rate, > 1 (default 3).
+        min_early_stopping_rate: s in the paper: rungs skipped at the bottom (the smallest budget is
+            min_budget eta^s), >= 0 and below the number of halvings the range allows.
+        seed, direction: As for every searcher.
+
+    Example:
+        >>> from bohpo.space import Float, Space
+        >>> asha = AsyncSuccessiveHalving(Space({"x": Float(0.0, 1.0)}), min_budget=1, max_budget=9, seed=0)
+        >>> asha.budgets
+        [1.0, 3.0, 9.0]
+    """
+
+    def __init__(
+        self,
+        space: Space,
+        min_budget: float,
+        max_budget: float,
+        eta: float = 3,
+        *,
+        min_early_stopping_rate: int = 0,
+        seed: SeedLike = None,
+        direction: Direction = "minimize",
+    ) -> None:
+        super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed, direction=direction)
+        halvings = s_max(self.min_budget, self.max_budget, self.eta)
+        rate = check_count(min_early_stopping_rate, "min_early_stopping_rate")
+        if rate > halvings:
+            raise ValueError(
+                f"min_early_stopping_rate must be at most {halvings} (the halvings from {self.min_budget} to "
+                f"{self.max_budget} at eta = {self.eta}), got {rate}"
+            )
+        self.min_early_stopping_rate = rate
+        top = halvings - rate
+        self.budgets = [self.max_budget / self.eta ** (top - k) for k in range(top + 1)]
+        self._rungs: list[list[int]] = [[] for _ in self.budgets]  # trial ids asked on each rung
+
+    def _next_trial(self, generator: torch.Generator) -> Trial:
+        for k in range(len(self.budgets) - 2, -1, -1):
+            told = [self._trials[t] for t in self._rungs[k] if self._trials[t].is_finished]
+            above = {self._trials[t].config_id for t in self._rungs[k + 1]}
+            for candidate in self._ranked(told)[: int(len(told) // self.eta)]:
+                if candidate.config_id not in above:
+                    trial = self._create(dict(candidate.params), self.budgets[k + 1], candidate.config_id)
+                    self._rungs[k + 1].append(trial.id)
+                    return trial
+        trial = self._create(self._new_config(generator), self.budgets[0], None)
+        self._rungs[0].append(trial.id)
+        return trial
+
+    def rung_of(self, trial: Trial) -> int | None:
+        """The rung ``trial`` was asked on, or None for a trial ASHA did not schedule (told from elsewhere)."""
+        for k, ids in enumerate(self._rungs):
+            if trial.id in ids:
+                return k
+        return None
+
+    def _state(self) -> dict[str, Any]:
+        return {"rungs": self._rungs}
+
+    def _load_state(self, state: Mapping[str, Any]) -> None:
+        rungs = [[check_count(t, "trial id") for t in ids] for ids in state.get("rungs", [])]
+        if len(rungs) != len(self.budgets) or any(t not in self._trials for ids in rungs for t in ids):
+            raise ValueError(f"malformed history: rungs {rungs!r} do not fit {len(self.budgets)} rungs or the trials")
+        self._rungs = rungs

@@ -1,0 +1,131 @@
+"""The multi-fidelity side of the searcher interface, shared by successive halving, Hyperband, ASHA and BOHB.
+
+A multi-fidelity searcher's ``ask`` decides, trial by trial, which configuration to run at which budget: a new
+configuration, or one already evaluated at a smaller budget, promoted. A promoted trial keeps the ``config_id`` of
+the configuration's first trial, so the user's code can resume training from its checkpoint. ``tell`` is the usual
+one: the value at the trial's budget.
+
+Glossary:
+    R       max_budget / min_budget;  eta the halving rate (keep the best 1/eta);  s_max = floor(log_eta R).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, overload
+
+import torch
+
+from bohpo._checks import check_count, finite_float
+from bohpo.searchers.base import Direction, Searcher
+from bohpo.seeding import SeedLike, torch_generator
+from bohpo.space import Config, Space
+from bohpo.trial import Trial, TrialStatus
+
+__all__ = ["MultiFidelitySearcher", "check_fidelity", "s_max"]
+
+_ASK_STREAM = 0  # as in Searcher.ask: the generator of ask number k is stream (0, k) of the seed
+_MAX_REDRAWS = 100  # random draws of a new configuration before one equal to a pending trial's is accepted
+
+
+def check_fidelity(min_budget: Any, max_budget: Any, eta: Any) -> tuple[float, float, float]:
+    """Validate a budget range and halving rate; returns them as floats."""
+    low, high, rate = finite_float(min_budget), finite_float(max_budget), finite_float(eta)
+    if low is None or low <= 0:
+        raise ValueError(f"min_budget must be a positive finite number, got {min_budget!r}")
+    if high is None or high <= low:
+        raise ValueError(f"max_budget must be a finite number > min_budget = {low!r}, got {max_budget!r}")
+    if rate is None or rate <= 1:
+        raise ValueError(f"eta must be a finite number > 1, got {eta!r}")
+    return low, high, rate
+
+
+def s_max(min_budget: float, max_budget: float, eta: float) -> int:
+    """floor(log_eta(max_budget / min_budget)): how many times the smallest budget can grow eta-fold."""
+    return math.floor(math.log(max_budget / min_budget) / math.log(eta) + 1e-9)
+
+
+class MultiFidelitySearcher(Searcher):
+    """Base of the searchers that choose budgets. Subclasses implement :meth:`_next_trial`, which creates one trial
+    with :meth:`_create` (and records where it belongs in their schedule).
+
+    Args:
+        space: The search space.
+        min_budget, max_budget: The budget range (epochs, trees, data fraction...), 0 < min_budget < max_budget.
+        eta: Halving rate, > 1.
+        seed, direction: As for every searcher.
+    """
+
+    def __init__(
+        self, space: Space, *, min_budget: float, max_budget: float, eta: float, seed: SeedLike,
+        direction: Direction,
+    ) -> None:  # fmt: skip
+        min_budget, max_budget, eta = check_fidelity(min_budget, max_budget, eta)
+        super().__init__(space, seed=seed, direction=direction)
+        self.min_budget, self.max_budget, self.eta = min_budget, max_budget, eta
+
+    @overload
+    def ask(self, n: None = None) -> Trial: ...
+
+    @overload
+    def ask(self, n: int) -> list[Trial]: ...
+
+    def ask(self, n: int | None = None) -> Trial | list[Trial]:
+        """The next trial (or ``n`` of them): each says its configuration, its budget and its ``config_id``.
+
+        A new configuration's trial starts a ``config_id``; a promoted configuration's trial carries the
+        ``config_id`` of its evaluations at smaller budgets.
+        """
+        count = 1 if n is None else check_count(n, "n", minimum=1)
+        generator = torch_generator(self.seed, _ASK_STREAM, self._n_asks)
+        trials = [self._next_trial(generator) for _ in range(count)]
+        self._n_asks += 1
+        return trials[0] if n is None else trials
+
+    def _next_trial(self, generator: torch.Generator) -> Trial:
+        raise NotImplementedError
+
+    def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
+        raise NotImplementedError(f"{type(self).__name__} asks through its schedule, not _propose")
+
+    @property
+    def best(self) -> Trial | None:
+        """The best complete trial at the largest budget any trial completed at (values at smaller budgets are
+        cheaper estimates, not comparable), or ``None`` before any."""
+        completed = self.completed
+        if not completed:
+            return None
+        top = max(t.budget if t.budget is not None else self.max_budget for t in completed)
+        at_top = [t for t in completed if (t.budget if t.budget is not None else self.max_budget) == top]
+        return self._ranked(at_top)[0]
+
+    def _new_config(self, generator: torch.Generator) -> Config:
+        """A random configuration, redrawn (up to 100 times) while it equals a pending trial's."""
+        pending = {self.space.key(t.params) for t in self._pending.values()}
+        for _ in range(_MAX_REDRAWS):
+            params = self.space.sample(1, generator=generator)[0]
+            if self.space.key(params) not in pending:
+                break
+        return params
+
+    def _create(self, params: Config, budget: float, config_id: int | None) -> Trial:
+        """A pending trial of ``params`` at ``budget`` (``config_id`` None: a new configuration)."""
+        trial = self._add_trial(params, budget=budget, started_at=time.time(), config_id=config_id)
+        self._pending[trial.id] = trial
+        return trial
+
+    def _ranked(self, trials: list[Trial]) -> list[Trial]:
+        """Best first in this searcher's direction; failed (and pending) trials last; ties in the order asked."""
+        sign = 1.0 if self.direction == "minimize" else -1.0
+
+        def key(t: Trial) -> tuple[float, int]:
+            return (sign * t.value if t.status is TrialStatus.COMPLETE else math.inf, t.id)  # type: ignore[operator]
+
+        return sorted(trials, key=key)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(min_budget={self.min_budget}, max_budget={self.max_budget}, eta={self.eta}, "
+            f"n_trials={len(self._trials)}, n_pending={len(self._pending)}, seed={self.seed})"
+        )

@@ -1,0 +1,338 @@
+"""Synchronous multi-fidelity search: successive halving, Hyperband and BOHB.
+
+Glossary:
+    R       max_budget / min_budget, the range of budgets;  eta the halving rate (keep the best 1/eta).
+    s_max   floor(log_eta R): the number of halvings of the most aggressive bracket.
+    bracket one run of successive halving: rungs i = 0..s, rung i evaluates n_i configurations at budget r_i, and
+            the best n_{i+1} of them (n_{i+1} = floor(n_i / eta)) move on to rung i + 1.
+    Hyperband bracket s (Li et al. 2018): n = ceil((s_max + 1) / (s + 1) * eta^s) configurations,
+            n_i = floor(n eta^-i), r_i = max_budget eta^(i - s), for s = s_max, s_max - 1, ..., 0, then again.
+
+A rung is promoted once every trial of the rung below is told (failed trials rank last). While the open brackets
+wait for stragglers, ``ask`` opens the next bracket of the schedule, so workers never idle. A promoted
+configuration keeps its ``config_id``. The brackets (which trials sit on which rung) are part of the saved history,
+so a searcher rebuilt from it continues the same schedule.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from bohpo._checks import check_count, finite_float
+from bohpo.acquisition.analytic import ExpectedImprovement
+from bohpo.errors import NumericalWarning
+from bohpo.searchers.base import Direction
+from bohpo.searchers.bayesian import NUMERICAL_FAILURES, AcquisitionFactory, check_density_ratio_pairing, suggest
+from bohpo.searchers.fidelity import MultiFidelitySearcher, check_fidelity, s_max
+from bohpo.seeding import SeedLike
+from bohpo.space import Config, Space
+from bohpo.surrogates.base import (
+    DensityRatioSurrogate,
+    GaussianSurrogate,
+    is_density_ratio_surrogate,
+    is_gaussian_surrogate,
+)
+from bohpo.surrogates.tpe import TPE
+from bohpo.trial import Trial, TrialStatus
+
+__all__ = ["BOHB", "Hyperband", "SuccessiveHalving", "hyperband_brackets", "successive_halving_rungs"]
+
+Rungs = list[tuple[int, float]]  # (configurations, budget) of each rung of a bracket
+
+
+def successive_halving_rungs(n_configs: int, s: int, max_budget: float, eta: float) -> Rungs:
+    """Rungs of one bracket: ``n_configs`` configurations halved ``s`` times, ending at ``max_budget``.
+
+    Returns:
+        ``[(n_i, r_i)]`` for i = 0..s, n_i = floor(n_configs eta^-i), r_i = max_budget eta^(i - s); rungs that
+        would hold no configuration are dropped.
+    """
+    rungs = []
+    for i in range(s + 1):
+        n_i = math.floor(n_configs / eta**i + 1e-9)
+        if n_i < 1:
+            break
+        rungs.append((n_i, max_budget / eta ** (s - i)))
+    return rungs
+
+
+def hyperband_brackets(min_budget: float, max_budget: float, eta: float = 3) -> list[Rungs]:
+    """Hyperband's brackets, most aggressive first (Li et al. 2018, Algorithm 1).
+
+    Example (the paper's table for R = 81, eta = 3):
+        >>> [[(n, int(r)) for n, r in rungs] for rungs in hyperband_brackets(1, 81, 3)][:2]
+        [[(81, 1), (27, 3), (9, 9), (3, 27), (1, 81)], [(34, 3), (11, 9), (3, 27), (1, 81)]]
+    """
+    min_budget, max_budget, eta = check_fidelity(min_budget, max_budget, eta)
+    most = s_max(min_budget, max_budget, eta)
+    brackets = []
+    for s in range(most, -1, -1):
+        n = math.ceil((most + 1) / (s + 1) * eta**s - 1e-9)
+        brackets.append(successive_halving_rungs(n, s, max_budget, eta))
+    return brackets
+
+
+class _Bracket:
+    """One bracket in progress: its rungs, and the trial ids asked on each."""
+
+    def __init__(self, index: int, rungs: Rungs, asked: list[list[int]] | None = None) -> None:
+        self.index, self.rungs = index, rungs
+        self.asked: list[list[int]] = asked if asked is not None else [[] for _ in rungs]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "asked": self.asked}
+
+
+class _SynchronousHalving(MultiFidelitySearcher):
+    """Shared machinery: a schedule of brackets, opened one after another; subclasses say which brackets and how
+    new configurations are drawn."""
+
+    def __init__(
+        self, space: Space, *, min_budget: float, max_budget: float, eta: float, seed: SeedLike,
+        direction: Direction,
+    ) -> None:  # fmt: skip
+        super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed, direction=direction)
+        self._brackets: list[_Bracket] = []  # open ones, oldest first
+        self._n_opened = 0
+
+    # -- what subclasses say ------------------------------------------------------------------------------------
+    def _schedule(self, index: int) -> Rungs:
+        """Rungs of the ``index``-th bracket opened."""
+        raise NotImplementedError
+
+    # -- asking -------------------------------------------------------------------------------------------------
+    def _next_trial(self, generator: torch.Generator) -> Trial:
+        for bracket in self._brackets:
+            trial = self._job(bracket, generator)
+            if trial is not None:
+                return trial
+        bracket = _Bracket(self._n_opened, self._schedule(self._n_opened))
+        self._n_opened += 1
+        self._brackets.append(bracket)
+        trial = self._job(bracket, generator)
+        assert trial is not None  # a fresh bracket always has a configuration to start
+        return trial
+
+    def _job(self, bracket: _Bracket, generator: torch.Generator) -> Trial | None:
+        """The bracket's next trial, created and registered, or None while it waits for trials to be told."""
+        for i, (n_i, budget) in enumerate(bracket.rungs):
+            asked = bracket.asked[i]
+            if len(asked) >= n_i:
+                continue
+            if i == 0:
+                trial = self._create(self._new_config(generator), budget, None)
+            else:
+                below = [self._trials[t] for t in bracket.asked[i - 1]]
+                if any(t.status is TrialStatus.PENDING for t in below):
+                    return None
+                promoted = {self._trials[t].config_id for t in asked}
+                best = next(t for t in self._ranked(below)[:n_i] if t.config_id not in promoted)
+                trial = self._create(dict(best.params), budget, best.config_id)
+            asked.append(trial.id)
+            self._retire()
+            return trial
+        return None
+
+    def _retire(self) -> None:
+        """Drop brackets whose every rung is asked and told."""
+
+        def finished(bracket: _Bracket) -> bool:
+            return all(len(a) >= n for a, (n, _) in zip(bracket.asked, bracket.rungs, strict=True)) and all(
+                self._trials[t].is_finished for a in bracket.asked for t in a
+            )
+
+        self._brackets = [b for b in self._brackets if not finished(b)]
+
+    def _on_tell(self, trial: Trial) -> None:
+        self._retire()
+
+    # -- state --------------------------------------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        return {"n_opened": self._n_opened, "brackets": [b.to_json() for b in self._brackets]}
+
+    def _load_state(self, state: Mapping[str, Any]) -> None:
+        n_opened = check_count(state.get("n_opened"), "state['n_opened']")
+        brackets = []
+        for row in state.get("brackets", []):
+            index = check_count(row.get("index"), "bracket index")
+            rungs = self._schedule(index)
+            asked = [[check_count(t, "trial id") for t in ids] for ids in row.get("asked", [])]
+            if (
+                index >= n_opened
+                or len(asked) != len(rungs)
+                or any(t not in self._trials for ids in asked for t in ids)
+            ):
+                raise ValueError(f"malformed history: bracket {row!r} does not fit the schedule or the trials")
+            brackets.append(_Bracket(index, rungs, asked))
+        self._n_opened, self._brackets = n_opened, brackets
+
+
+class SuccessiveHalving(_SynchronousHalving):
+    """Successive halving (Jamieson & Talwalkar 2016): ``n_configs`` random configurations at the smallest budget,
+    the best 1/eta of each rung promoted to a budget eta times larger, up to ``max_budget``; then again with new
+    configurations.
+
+    Args:
+        space: The search space.
+        min_budget, max_budget: The budget range (epochs, trees, data fraction...), 0 < min_budget < max_budget.
+        eta: Halving rate, > 1 (3 by default: keep the best third).
+        n_configs: Configurations per bracket (default eta^s_max, so the last rung holds one).
+        seed, direction: As for every searcher.
+
+    Example:
+        >>> from bohpo.space import Float, Space
+        >>> sh = SuccessiveHalving(Space({"x": Float(0.0, 1.0)}), min_budget=1, max_budget=9, eta=3, seed=0)
+        >>> [(n, r) for n, r in sh.rungs]
+        [(9, 1.0), (3, 3.0), (1, 9.0)]
+    """
+
+    def __init__(
+        self,
+        space: Space,
+        min_budget: float,
+        max_budget: float,
+        eta: float = 3,
+        *,
+        n_configs: int | None = None,
+        seed: SeedLike = None,
+        direction: Direction = "minimize",
+    ) -> None:
+        super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed, direction=direction)
+        s = s_max(self.min_budget, self.max_budget, self.eta)
+        default = math.ceil(self.eta**s - 1e-9)
+        self.n_configs = default if n_configs is None else check_count(n_configs, "n_configs", minimum=1)
+        self.rungs = successive_halving_rungs(self.n_configs, s, self.max_budget, self.eta)
+
+    def _schedule(self, index: int) -> Rungs:
+        return self.rungs
+
+
+class Hyperband(_SynchronousHalving):
+    """Hyperband (Li et al. 2018): successive halving over every trade-off between the number of configurations
+    and their budget, the brackets of :func:`hyperband_brackets` in turn, again and again.
+
+    Args:
+        space: The search space.
+        min_budget, max_budget: The budget range, 0 < min_budget < max_budget.
+        eta: Halving rate, > 1 (default 3).
+        seed, direction: As for every searcher.
+
+    Example:
+        >>> from bohpo.space import Float, Space
+        >>> hb = Hyperband(Space({"x": Float(0.0, 1.0)}), min_budget=1, max_budget=81, seed=0)
+        >>> trial = hb.ask()
+        >>> trial.budget, trial.config_id
+        (1.0, 0)
+    """
+
+    def __init__(
+        self,
+        space: Space,
+        min_budget: float,
+        max_budget: float,
+        eta: float = 3,
+        *,
+        seed: SeedLike = None,
+        direction: Direction = "minimize",
+    ) -> None:
+        super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed, direction=direction)
+        self.brackets = hyperband_brackets(self.min_budget, self.max_budget, self.eta)
+
+    def _schedule(self, index: int) -> Rungs:
+        return self.brackets[index % len(self.brackets)]
+
+
+class BOHB(Hyperband):
+    """BOHB (Falkner et al. 2018): Hyperband whose new configurations come from a model.
+
+    A new configuration is random with probability ``random_fraction``; otherwise the model is fitted on the
+    evaluations at the largest budget that has enough of them (``min_points``; pending and failed configurations
+    count as worse than any value for a density-ratio model) and its acquisition is maximised. Before any budget
+    has enough evaluations, configurations are random. If the model fails numerically the searcher warns and draws
+    a random configuration.
+
+    Args:
+        space: The search space.
+        min_budget, max_budget, eta: As for :class:`Hyperband`.
+        surrogate: Any surrogate ``BayesianOptimizer`` takes (default ``TPE(gamma=0.15)``, BOHB's 15% split);
+            a GP drives it too.
+        acquisition: Built from the fitted surrogate (default ``ExpectedImprovement``).
+        random_fraction: Share of new configurations drawn at random, in [0, 1] (default 1/3).
+        min_points: Evaluations a budget needs before its model is used (default: parameters + 3, the paper's
+            N_min + 2 with N_min = d + 1).
+        n_raw: Candidates drawn from l(x) for a density-ratio model (default 64), the pool of the acquisition
+            optimizer for a Gaussian one (default 512).
+        seed, direction: As for every searcher.
+    """
+
+    def __init__(
+        self,
+        space: Space,
+        min_budget: float,
+        max_budget: float,
+        eta: float = 3,
+        *,
+        surrogate: GaussianSurrogate | DensityRatioSurrogate | None = None,
+        acquisition: AcquisitionFactory = ExpectedImprovement,
+        random_fraction: float = 1 / 3,
+        min_points: int | None = None,
+        n_raw: int | None = None,
+        seed: SeedLike = None,
+        direction: Direction = "minimize",
+    ) -> None:
+        fraction = finite_float(random_fraction)
+        if fraction is None or not 0 <= fraction <= 1:
+            raise ValueError(f"random_fraction must be a number in [0, 1], got {random_fraction!r}")
+        super().__init__(space, min_budget, max_budget, eta, seed=seed, direction=direction)
+        model = TPE(gamma=0.15) if surrogate is None else surrogate
+        density_ratio = is_density_ratio_surrogate(model) and not is_gaussian_surrogate(model)
+        if not density_ratio and not is_gaussian_surrogate(model):
+            raise TypeError(
+                f"surrogate must be a GaussianSurrogate (such as GP) or a DensityRatioSurrogate (such as TPE), "
+                f"got {type(model).__name__}"
+            )
+        if not callable(acquisition):
+            raise TypeError(f"acquisition must be a class or callable that builds a module, got {acquisition!r}")
+        self.min_points = len(space) + 3 if min_points is None else check_count(min_points, "min_points", minimum=1)
+        self.n_raw = (64 if density_ratio else 512) if n_raw is None else check_count(n_raw, "n_raw", minimum=1)
+        if density_ratio:
+            check_density_ratio_pairing(acquisition, type(model).__name__)
+            bind = getattr(model, "bind", None)
+            if callable(bind):
+                bind(space)
+        self.surrogate, self.acquisition, self.random_fraction = model, acquisition, fraction
+
+    def model_budget(self) -> float | None:
+        """The largest budget with at least ``min_points`` completed evaluations, or None."""
+        counts: dict[float, int] = {}
+        for t in self._history:
+            if t.status is TrialStatus.COMPLETE and t.budget is not None:
+                counts[t.budget] = counts.get(t.budget, 0) + 1
+        enough = [b for b, k in counts.items() if k >= self.min_points]
+        return max(enough) if enough else None
+
+    def _new_config(self, generator: torch.Generator) -> Config:
+        budget = self.model_budget()
+        if budget is None or float(torch.rand(1, generator=generator, dtype=torch.float64)) < self.random_fraction:
+            return super()._new_config(generator)
+        sign = 1.0 if self.direction == "minimize" else -1.0
+        rows = [t for t in self._history if t.budget == budget]
+        values = [sign * t.value if t.status is TrialStatus.COMPLETE else math.inf for t in rows]  # type: ignore[operator]
+        others = [t.params for t in self._trials.values() if t.status is TrialStatus.PENDING]
+        X = self.space.encode([t.params for t in rows] + others)  # (n_rows, D)
+        y = torch.tensor(values + [math.inf] * len(others), dtype=torch.float64)
+        try:
+            x = suggest(
+                self.space, self.surrogate, self.acquisition, X, y, generator=generator, n_raw=self.n_raw,
+            )  # fmt: skip
+        except NUMERICAL_FAILURES as err:
+            warnings.warn(
+                f"BOHB: the model failed ({err}); drawing a random configuration", NumericalWarning, stacklevel=4
+            )
+            return super()._new_config(generator)
+        return self.space.decode(x.unsqueeze(0))[0]

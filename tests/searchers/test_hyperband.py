@@ -1,0 +1,207 @@
+"""Successive halving, Hyperband and BOHB: the paper's schedule, exact promotions, budgets spent, resuming."""
+
+from __future__ import annotations
+
+import math
+import statistics
+import warnings
+from typing import Any
+
+import pytest
+import torch
+
+from bohpo.errors import TrialFailedWarning
+from bohpo.problems import Branin, FidelityBiased
+from bohpo.searchers import BOHB, Hyperband, SuccessiveHalving, hyperband_brackets
+from bohpo.searchers.hyperband import successive_halving_rungs
+from bohpo.space import Float, Space
+from bohpo.surrogates import GP, TPE
+from bohpo.trial import Trial
+
+SPACE = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+
+
+def _value(trial: Trial) -> float:
+    """Deterministic, budget-aware: better near (0.3, 0.6), a little noisier at small budgets."""
+    p = trial.params
+    return (p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2 + 0.05 * math.sin(40 * p["x"]) / (trial.budget or 1.0)
+
+
+def test_hyperbands_brackets_for_r81_eta3_are_the_papers_table() -> None:
+    """Li et al. (2018), Table 1: (n_i, r_i) for every bracket s = 4..0."""
+    table = [
+        [(81, 1), (27, 3), (9, 9), (3, 27), (1, 81)],
+        [(34, 3), (11, 9), (3, 27), (1, 81)],
+        [(15, 9), (5, 27), (1, 81)],
+        [(8, 27), (2, 81)],
+        [(5, 81)],
+    ]
+    got = hyperband_brackets(1, 81, 3)
+    assert [[(n, r) for n, r in bracket] for bracket in got] == table
+    assert all(isinstance(n, int) and isinstance(r, float) for bracket in got for n, r in bracket)
+
+
+def test_brackets_for_a_range_that_is_not_a_power_of_eta_end_at_max_budget() -> None:
+    brackets = hyperband_brackets(1, 100, 3)  # s_max = 4; the smallest budget is 100 / 81
+    assert len(brackets) == 5 and all(bracket[-1][1] == 100.0 for bracket in brackets)
+    assert brackets[0][0][1] == pytest.approx(100 / 81) and brackets[0][0][1] >= 1
+
+
+def _drive(searcher: Any, n: int, value: Any = _value) -> list[Trial]:
+    trials = []
+    for _ in range(n):
+        trial = searcher.ask()
+        searcher.tell(trial, value(trial))
+        trials.append(trial)
+    return trials
+
+
+def test_successive_halving_promotes_exactly_the_best_third() -> None:
+    sh = SuccessiveHalving(SPACE, min_budget=1, max_budget=9, eta=3, seed=0)
+    first = _drive(sh, 9)
+    assert {t.budget for t in first} == {1.0} and len({t.config_id for t in first}) == 9
+    second = _drive(sh, 3)
+    best_three = sorted(first, key=_value)[:3]
+    assert [t.config_id for t in second] == [t.config_id for t in best_three]
+    assert all(t.budget == 3.0 and t.params == b.params for t, b in zip(second, best_three, strict=True))
+    (third,) = _drive(sh, 1)
+    assert third.budget == 9.0 and third.config_id == min(second, key=_value).config_id
+    assert sh.ask().budget == 1.0  # the next bracket starts
+
+
+def test_a_failed_trial_is_never_promoted() -> None:
+    sh = SuccessiveHalving(SPACE, min_budget=1, max_budget=3, eta=3, seed=1)
+    trials = sh.ask(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrialFailedWarning)
+        sh.tell(trials[0], failed=True)
+    sh.tell(trials[1], 5.0)
+    sh.tell(trials[2], 7.0)
+    assert sh.ask().config_id == trials[1].config_id
+
+
+def test_a_rung_waits_for_stragglers_while_the_next_bracket_starts() -> None:
+    hb = Hyperband(SPACE, min_budget=1, max_budget=9, eta=3, seed=2)  # brackets of 9, 5 and 3 configurations
+    first = hb.ask(9)
+    for trial in first[:8]:
+        hb.tell(trial, _value(trial))
+    waiting = hb.ask(5)  # rung 1 of the first bracket waits for the ninth trial: the second bracket starts
+    assert [t.budget for t in waiting] == [3.0] * 5 and len({t.config_id for t in first + waiting}) == 14
+    hb.tell(first[8], _value(first[8]))
+    promoted = hb.ask()
+    assert promoted.budget == 3.0 and promoted.config_id in {t.config_id for t in first}
+
+
+def test_one_hyperband_iteration_spends_exactly_its_schedules_budget() -> None:
+    hb = Hyperband(SPACE, min_budget=1, max_budget=81, eta=3, seed=3)
+    schedule = hyperband_brackets(1, 81, 3)
+    n_trials = sum(n for bracket in schedule for n, _ in bracket)
+    trials = _drive(hb, n_trials)
+    assert sum(t.budget for t in trials) == sum(n * r for bracket in schedule for n, r in bracket)  # type: ignore[misc]
+    for bracket in schedule:  # every rung of every bracket ran with its size and budget
+        for n, r in bracket:
+            assert sum(1 for t in trials if t.budget == r) >= n
+    assert hb._brackets == []  # every bracket closed
+    assert hb.ask().budget == 1.0  # and the next iteration begins with the most aggressive bracket
+
+
+def test_a_promoted_configuration_keeps_its_identity() -> None:
+    hb = Hyperband(SPACE, min_budget=1, max_budget=27, eta=3, seed=4)
+    trials = _drive(hb, 60)
+    first_seen = {}
+    for t in trials:
+        first_seen.setdefault(t.config_id, t)
+    for t in trials:
+        origin = first_seen[t.config_id]
+        assert t.params == origin.params and origin.id == t.config_id and origin.budget <= t.budget  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("cut", [7, 40, 85])
+def test_hyperband_rebuilt_from_history_mid_bracket_continues_the_same_schedule(cut: int) -> None:
+    original = Hyperband(SPACE, min_budget=1, max_budget=27, eta=3, seed=5)
+    _drive(original, cut)
+    stragglers = original.ask(4)  # asked, not told, when the run stops
+    resumed = Hyperband(SPACE, min_budget=1, max_budget=27, eta=3).load_history(original.to_json())
+    for trial in stragglers:
+        original.tell(trial, _value(trial))
+        resumed.tell(trial, _value(trial))
+    a, b = _drive(original, 60), _drive(resumed, 60)
+    assert [(t.id, t.params, t.budget, t.config_id) for t in a] == [(t.id, t.params, t.budget, t.config_id) for t in b]
+
+
+def test_best_is_read_at_the_largest_budget() -> None:
+    sh = SuccessiveHalving(SPACE, min_budget=1, max_budget=3, eta=3, seed=6)
+    low = sh.ask(3)
+    for trial, value in zip(low, [0.5, 0.1, 0.9], strict=True):
+        sh.tell(trial, value)
+    assert sh.best is low[1]
+    top = sh.ask()
+    sh.tell(top, 0.3)  # worse than its own small-budget value, yet the only full-budget one
+    assert sh.best is top
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"min_budget": 1, "max_budget": 9, "eta": 1}, ValueError, "eta must be a finite number > 1"),
+        ({"min_budget": 9, "max_budget": 9}, ValueError, "max_budget must be a finite number > min_budget"),
+        ({"min_budget": 0, "max_budget": 9}, ValueError, "min_budget must be a positive"),
+        ({"min_budget": 1, "max_budget": math.inf}, ValueError, "max_budget"),
+        ({"min_budget": "1", "max_budget": 9}, ValueError, "min_budget"),
+    ],
+)
+def test_bad_budgets_and_rates_are_refused(kwargs: dict[str, Any], error: type, match: str) -> None:
+    for cls in (SuccessiveHalving, Hyperband, BOHB):
+        with pytest.raises(error, match=match):
+            cls(SPACE, **kwargs)
+
+
+def test_bad_options_are_refused() -> None:
+    with pytest.raises(ValueError, match="n_configs must be >= 1"):
+        SuccessiveHalving(SPACE, 1, 9, n_configs=0)
+    with pytest.raises(ValueError, match="random_fraction must be a number in"):
+        BOHB(SPACE, 1, 9, random_fraction=1.5)
+    with pytest.raises(TypeError, match="surrogate must be"):
+        BOHB(SPACE, 1, 9, surrogate="tpe")  # type: ignore[arg-type]
+
+
+def test_successive_halving_rungs_drop_empty_rungs() -> None:
+    assert successive_halving_rungs(4, 3, 27, 3) == [(4, 1.0), (1, 3.0)]
+
+
+# -- BOHB ---------------------------------------------------------------------------------------------------------
+
+
+def test_bohb_models_the_largest_budget_with_enough_points() -> None:
+    bohb = BOHB(SPACE, min_budget=1, max_budget=9, eta=3, min_points=4, seed=7)
+    assert bohb.model_budget() is None
+    _drive(bohb, 9)  # rung 0 of the first bracket: nine points at budget 1
+    assert bohb.model_budget() == 1.0
+    _drive(bohb, 4)  # three at budget 3, one at 9
+    assert bohb.model_budget() == 1.0
+    _drive(bohb, 5 + 1)  # the second bracket: five at 3 (eight at 3 now), then one promoted
+    assert bohb.model_budget() == 3.0
+
+
+@pytest.mark.parametrize("surrogate", [None, "gp"])
+def test_bohbs_model_proposes_better_configurations_than_chance(surrogate: str | None) -> None:
+    """On Branin (no fidelity bias), the first bracket's 27 points at budget 1 train the model; the second bracket's new
+    configurations, all from the model, are better on average than random ones."""
+    problem = FidelityBiased(Branin(), bias=0.0, min_budget=1, max_budget=27)
+    model = GP() if surrogate == "gp" else None
+    bohb = BOHB(problem.space, 1, 27, eta=3, random_fraction=0.0, min_points=20, seed=8, surrogate=model)
+    trials = _drive(bohb, 40 + 12, value=lambda t: problem(t.params, t.budget))
+    second_bracket = [t for t in trials[40:] if t.budget == 3.0 and t.config_id == t.id]
+    assert len(second_bracket) == 12
+    random_values = [problem(c) for c in problem.space.sample(200, generator=torch.Generator().manual_seed(9))]
+    assert statistics.mean(t.value for t in second_bracket) < 0.5 * statistics.mean(random_values)  # type: ignore[misc]
+
+
+def test_bohb_with_a_tpe_binds_it_and_refuses_ucb() -> None:
+    from bohpo.acquisition import UpperConfidenceBound
+
+    tpe = TPE()
+    BOHB(SPACE, 1, 9, surrogate=tpe)
+    assert tpe.space == SPACE
+    with pytest.raises(TypeError, match="no confidence bound"):
+        BOHB(SPACE, 1, 9, surrogate=TPE(), acquisition=UpperConfidenceBound)
