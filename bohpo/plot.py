@@ -4,13 +4,15 @@ convergence(results, problem)   best-so-far regret against evaluations, per sear
                                 band (or mean ± standard error), log axis when the optimum is known;
 rank_over_time(results)         mean rank of each searcher over problems and seeds, after each evaluation;
 overhead(results)               seconds per ask against the number of observations, per searcher;
-parameters(trials, space)       each parameter against the objective, for one run's trials.
+parameters(trials, space)       each parameter against the objective, for one run's trials;
+brackets(trials)                a multi-fidelity run: each trial at its budget, a configuration's promotions joined;
+budget_convergence(runs, ...)   best full-budget value against the budget spent, per method (median and band).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -21,7 +23,17 @@ from matplotlib.figure import Figure
 from bohpo.bench.report import Results, rank_values, value_at
 from bohpo.space import Categorical, Space
 
-__all__ = ["close", "convergence", "overhead", "parameters", "rank_over_time"]
+__all__ = [
+    "brackets",
+    "budget_convergence",
+    "close",
+    "convergence",
+    "overhead",
+    "parameters",
+    "promotion_paths",
+    "rank_over_time",
+    "spent_and_best",
+]
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (6.0, 4.0)) -> tuple[Figure, Axes]:
@@ -154,3 +166,87 @@ def _choice_index(param: Categorical, value: Any) -> int:
         if choice == value or str(choice) == str(value):
             return i
     raise ValueError(f"{value!r} is not a choice of this categorical ({param.choices!r})")
+
+
+# -- multi-fidelity runs ------------------------------------------------------------------------------------------
+
+
+def promotion_paths(trials: Sequence[Any]) -> dict[int, list[tuple[int, float, float]]]:
+    """The told trials of one run grouped by configuration: ``{config_id: [(position, budget, value), ...]}``.
+
+    ``trials`` are ``Trial`` s in the order asked; position is the index in ``trials``; failed trials and trials
+    without a budget are left out. A configuration promoted twice has three entries, budgets increasing.
+    """
+    paths: dict[int, list[tuple[int, float, float]]] = {}
+    for i, t in enumerate(trials):
+        if t.value is None or t.budget is None:
+            continue
+        paths.setdefault(t.config_id, []).append((i, float(t.budget), float(t.value)))
+    return paths
+
+
+def brackets(trials: Sequence[Any], *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """One multi-fidelity run: each trial at (its position, its budget), coloured by value, the trials of a
+    promoted configuration joined by a line — Hyperband's brackets and ASHA's rungs become visible."""
+    fig, ax = _axes(ax, (8.0, 3.6))
+    paths = promotion_paths(trials)
+    for path in paths.values():
+        if len(path) > 1:
+            ax.plot([p[0] for p in path], [p[1] for p in path], color="0.75", lw=0.8, zorder=1)
+    points = [p for path in paths.values() for p in path]
+    if points:
+        shown = ax.scatter(
+            [p[0] for p in points], [p[1] for p in points], c=[p[2] for p in points], cmap="viridis_r", s=12,
+            zorder=2,
+        )  # fmt: skip
+        fig.colorbar(shown, ax=ax, label="value")
+    ax.set_yscale("log")
+    ax.set_xlabel("trial")
+    ax.set_ylabel("budget")
+    return fig, ax
+
+
+def spent_and_best(trials: Sequence[Any], max_budget: float) -> tuple[np.ndarray, np.ndarray]:
+    """After each told trial of one run: the budget spent so far, in full-budget evaluations (a trial at budget b
+    costs b / max_budget; no budget means the full one), and the best value among full-budget evaluations (NaN
+    before the first). Failed trials cost their budget and bring no value. Returns two (k,) arrays."""
+    told = [t for t in trials if t.is_finished]
+    budgets = np.array([max_budget if t.budget is None else float(t.budget) for t in told])
+    spent = np.cumsum(budgets) / max_budget
+    full = budgets >= max_budget * (1 - 1e-9)
+    values = np.array([np.nan if t.value is None else float(t.value) for t in told])
+    best = np.fmin.accumulate(np.where(full, values, np.nan)) if told else values
+    return spent, best
+
+
+def budget_convergence(
+    runs: Mapping[str, Sequence[Sequence[Any]]],
+    max_budget: float,
+    *,
+    optimum: float | None = None,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Best full-budget value (regret if ``optimum`` is given) against the budget spent: for each method
+    (``{name: [trials of one run, ...]}``), the median over runs and the inter-quartile band, on a log axis."""
+    fig, ax = _axes(ax)
+    longest = max((spent_and_best(r, max_budget)[0][-1] for rs in runs.values() for r in rs if r), default=1.0)
+    grid = np.linspace(longest / 200, longest, 200)
+    for name, method_runs in runs.items():
+        rows = []
+        for run in method_runs:
+            spent, best = spent_and_best(run, max_budget)
+            index = np.searchsorted(spent, grid + 1e-9, side="right") - 1
+            curve = np.where(index >= 0, best[np.clip(index, 0, None)], np.nan) - (optimum or 0.0)
+            rows.append(np.where(np.isnan(curve), np.inf, curve))  # no value yet: worse than any
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, mid, high = np.percentile(np.array(rows), [25, 50, 75], axis=0)
+        shown = np.isfinite(mid)
+        (line,) = ax.plot(grid[shown], mid[shown], label=name)
+        band = shown & np.isfinite(high)
+        ax.fill_between(grid[band], low[band], high[band], color=line.get_color(), alpha=0.15)
+    ax.set_yscale("log")
+    ax.set_xlabel("budget spent (full-budget evaluations)")
+    ax.set_ylabel("regret" if optimum is not None else "best full-budget value")
+    ax.legend(frameon=False)
+    return fig, ax

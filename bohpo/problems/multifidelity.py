@@ -42,6 +42,7 @@ __all__ = [
     "FidelityBiased",
     "MLPEpochs",
     "MultiFidelityProblem",
+    "make_multifidelity_problem",
     "multifidelity_problem_names",
 ]
 
@@ -93,16 +94,22 @@ class FidelityBiased(MultiFidelityProblem):
         max_budget: float = 81.0,
         name: str | None = None,
     ) -> None:
-        strength = finite_float(bias)
+        strength, scale = finite_float(bias), finite_float(amplitude)
         if strength is None or strength < 0:
             raise ValueError(f"bias must be a finite number >= 0, got {bias!r}")
+        if scale is None or scale < 0:
+            raise ValueError(f"amplitude must be a finite number >= 0, got {amplitude!r}")
         low, high = finite_float(min_budget), finite_float(max_budget)
         if low is None or high is None or not 0 < low < high:
             raise ValueError(f"need 0 < min_budget < max_budget, got {min_budget!r} and {max_budget!r}")
-        self.base, self.bias, self.amplitude = base, strength, float(amplitude)
+        self.base, self.bias, self.amplitude = base, strength, scale
         self.min_budget, self.max_budget = low, high
         self.space, self.optimum = base.space, base.optimum
         self.name = name or f"mf-{base.name}"
+
+    def evaluate_true(self, X: torch.Tensor) -> torch.Tensor:
+        """The full-fidelity values: X (n, d) in the problem's coordinates -> (n,), the base function's."""
+        return self.base.evaluate_true(X)
 
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
         b = self.check_budget(budget)
@@ -149,7 +156,8 @@ class _HoldoutProblem(MultiFidelityProblem):
 class MLPEpochs(_HoldoutProblem):
     """An MLP classifier on digits trained for ``budget`` epochs (one ``partial_fit`` pass each, Adam).
 
-    The budget is rounded to whole epochs. Training is deterministic under the problem's seed, so a configuration
+    The budget is rounded to the nearest whole epoch (half to even); Hyperband's budgets on [1, 27] with eta = 3
+    are whole already. Training is deterministic under the problem's seed, so a configuration
     trained for 9 epochs passes through exactly the state it had after 3.
     """
 
@@ -186,7 +194,8 @@ class MLPEpochs(_HoldoutProblem):
 
 
 class BoostingTrees(_HoldoutProblem):
-    """Histogram gradient boosting on breast cancer with ``budget`` trees (rounded; no early stopping)."""
+    """Histogram gradient boosting on breast cancer with ``budget`` trees (rounded to the nearest whole number, half
+    to even; Hyperband's budgets on [2, 162] with eta = 3 are whole already), without early stopping."""
 
     dataset = "breast-cancer"
     name = "boosting-trees-breast-cancer"
@@ -228,16 +237,21 @@ class DataFraction(_HoldoutProblem):
         }
     )
 
+    def training_rows(self, fraction: float) -> slice:
+        """The training rows a budget fraction uses: a prefix of the shuffled split (so smaller fractions are
+        nested in larger ones), at least two rows per class."""
+        _, _, y_train, _ = self._data()
+        return slice(0, max(round(fraction * len(y_train)), 2 * len(np.unique(y_train))))
+
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
         from sklearn.svm import SVC
 
-        fraction = self.check_budget(budget)
+        rows = self.training_rows(self.check_budget(budget))
         X_train, X_valid, y_train, y_valid = self._data()
-        n = max(round(fraction * len(X_train)), 2 * len(np.unique(y_train)))
         model = SVC(**self.space.validate(params), max_iter=20_000, random_state=self.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X_train[:n], y_train[:n])
+            model.fit(X_train[rows], y_train[rows])
         return float(1.0 - model.score(X_valid, y_valid))
 
 

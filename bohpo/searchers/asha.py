@@ -5,13 +5,14 @@ Glossary:
     K       the top rung: floor(log_eta(max_budget / min_budget)) - min_early_stopping_rate.
     rung k  budget max_budget eta^(k - K), k = 0..K: the smallest is at least min_budget, the top one max_budget.
 
-Each ``ask`` looks at the rungs from the top down: in rung k, the best floor(n_k / eta) of its n_k told trials are
+Each ``ask`` looks at the rungs from the top down: in rung k, the best floor(n_k / eta) of its n_k completed trials are
 promotable, and the first of them not yet promoted goes up to rung k + 1 (keeping its ``config_id``). Only when no
 rung has a promotable configuration does a new random configuration start at rung 0 (Algorithm 2 of the paper).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,13 +23,13 @@ from bohpo.searchers.base import Direction
 from bohpo.searchers.fidelity import MultiFidelitySearcher, s_max
 from bohpo.seeding import SeedLike
 from bohpo.space import Space
-from bohpo.trial import Trial
+from bohpo.trial import Trial, TrialStatus
 
 __all__ = ["AsyncSuccessiveHalving"]
 
 
 class AsyncSuccessiveHalving(MultiFidelitySearcher):
-    """ASHA: promote a configuration as soon as it is in the top 1/eta of the trials told on its rung.
+    """ASHA: promote a configuration as soon as it is in the top 1/eta of the trials completed on its rung.
 
     Args:
         space: The search space.
@@ -71,9 +72,9 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
 
     def _next_trial(self, generator: torch.Generator) -> Trial:
         for k in range(len(self.budgets) - 2, -1, -1):
-            told = [self._trials[t] for t in self._rungs[k] if self._trials[t].is_finished]
+            done = [self._trials[t] for t in self._rungs[k] if self._trials[t].status is TrialStatus.COMPLETE]
             above = {self._trials[t].config_id for t in self._rungs[k + 1]}
-            for candidate in self._ranked(told)[: int(len(told) // self.eta)]:
+            for candidate in self._ranked(done)[: math.floor(len(done) / self.eta + 1e-9)]:
                 if candidate.config_id not in above:
                     trial = self._create(dict(candidate.params), self.budgets[k + 1], candidate.config_id)
                     self._rungs[k + 1].append(trial.id)
@@ -89,11 +90,21 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
                 return k
         return None
 
+    def _settings(self) -> dict[str, Any]:
+        return {**super()._settings(), "min_early_stopping_rate": self.min_early_stopping_rate}
+
     def _state(self) -> dict[str, Any]:
-        return {"rungs": self._rungs}
+        return {**self._settings(), "rungs": self._rungs}
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
+        self._check_settings(state)
         rungs = [[check_count(t, "trial id") for t in ids] for ids in state.get("rungs", [])]
-        if len(rungs) != len(self.budgets) or any(t not in self._trials for ids in rungs for t in ids):
+        ids = [t for rung in rungs for t in rung]
+        if (
+            len(rungs) != len(self.budgets)
+            or len(set(ids)) != len(ids)
+            or any(t not in self._trials for t in ids)
+            or any(self._trials[t].budget != b for rung, b in zip(rungs, self.budgets, strict=True) for t in rung)
+        ):
             raise ValueError(f"malformed history: rungs {rungs!r} do not fit {len(self.budgets)} rungs or the trials")
         self._rungs = rungs

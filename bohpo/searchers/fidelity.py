@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
+from collections.abc import Mapping
 from typing import Any, overload
 
 import torch
 
 from bohpo._checks import check_count, finite_float
-from bohpo.searchers.base import Direction, Searcher
+from bohpo.searchers.base import _ASK_STREAM, _MAX_REDRAWS, Direction, Searcher
 from bohpo.seeding import SeedLike, torch_generator
 from bohpo.space import Config, Space
 from bohpo.trial import Trial, TrialStatus
 
 __all__ = ["MultiFidelitySearcher", "check_fidelity", "s_max"]
-
-_ASK_STREAM = 0  # as in Searcher.ask: the generator of ask number k is stream (0, k) of the seed
-_MAX_REDRAWS = 100  # random draws of a new configuration before one equal to a pending trial's is accepted
 
 
 def check_fidelity(min_budget: Any, max_budget: Any, eta: Any) -> tuple[float, float, float]:
@@ -38,6 +37,10 @@ def check_fidelity(min_budget: Any, max_budget: Any, eta: Any) -> tuple[float, f
         raise ValueError(f"max_budget must be a finite number > min_budget = {low!r}, got {max_budget!r}")
     if rate is None or rate <= 1:
         raise ValueError(f"eta must be a finite number > 1, got {eta!r}")
+    if high / low < rate * (1 - 1e-9):
+        raise ValueError(
+            f"max_budget / min_budget must be at least eta (room for one halving), got {high!r} / {low!r} < {rate!r}"
+        )
     return low, high, rate
 
 
@@ -106,8 +109,23 @@ class MultiFidelitySearcher(Searcher):
         for _ in range(_MAX_REDRAWS):
             params = self.space.sample(1, generator=generator)[0]
             if self.space.key(params) not in pending:
-                break
+                return params
+        warnings.warn(
+            f"{type(self).__name__} found no configuration that is not already pending in {_MAX_REDRAWS} draws (the "
+            f"space may have fewer configurations than trials pending); proposing {params!r} again",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return params
+
+    def _settings(self) -> dict[str, Any]:
+        """What a saved history must agree on with the searcher that loads it."""
+        return {"min_budget": self.min_budget, "max_budget": self.max_budget, "eta": self.eta}
+
+    def _check_settings(self, state: Mapping[str, Any]) -> None:
+        for name, mine in self._settings().items():
+            if state.get(name) != mine:
+                raise ValueError(f"the history was saved with {name} = {state.get(name)!r}, this searcher has {mine!r}")
 
     def _create(self, params: Config, budget: float, config_id: int | None) -> Trial:
         """A pending trial of ``params`` at ``budget`` (``config_id`` None: a new configuration)."""

@@ -8,7 +8,8 @@ Glossary:
     Hyperband bracket s (Li et al. 2018): n = ceil((s_max + 1) / (s + 1) * eta^s) configurations,
             n_i = floor(n eta^-i), r_i = max_budget eta^(i - s), for s = s_max, s_max - 1, ..., 0, then again.
 
-A rung is promoted once every trial of the rung below is told (failed trials rank last). While the open brackets
+A rung is promoted once every trial of the rung below is told; only completed trials are promoted (a rung gets
+fewer configurations when failures leave fewer than n_i). While the open brackets
 wait for stragglers, ``ask`` opens the next bracket of the schedule, so workers never idle. A promoted
 configuration keeps its ``config_id``. The brackets (which trials sit on which rung) are part of the saved history,
 so a searcher rebuilt from it continues the same schedule.
@@ -120,31 +121,52 @@ class _SynchronousHalving(MultiFidelitySearcher):
 
     def _job(self, bracket: _Bracket, generator: torch.Generator) -> Trial | None:
         """The bracket's next trial, created and registered, or None while it waits for trials to be told."""
-        for i, (n_i, budget) in enumerate(bracket.rungs):
+        for i, (_, budget) in enumerate(bracket.rungs):
             asked = bracket.asked[i]
-            if len(asked) >= n_i:
+            size = self._rung_size(bracket, i)
+            if size is None:
+                return None  # the rung below still has trials out
+            if len(asked) >= size:
                 continue
             if i == 0:
                 trial = self._create(self._new_config(generator), budget, None)
             else:
                 below = [self._trials[t] for t in bracket.asked[i - 1]]
-                if any(t.status is TrialStatus.PENDING for t in below):
-                    return None
                 promoted = {self._trials[t].config_id for t in asked}
-                best = next(t for t in self._ranked(below)[:n_i] if t.config_id not in promoted)
+                best = next(t for t in self._completed_best(below)[:size] if t.config_id not in promoted)
                 trial = self._create(dict(best.params), budget, best.config_id)
             asked.append(trial.id)
             self._retire()
             return trial
         return None
 
+    def _rung_size(self, bracket: _Bracket, i: int) -> int | None:
+        """How many trials rung i gets: n_0 on the first rung; above, n_i or fewer if fewer trials completed
+        below (a failed trial is never promoted); None while the rung below is not all asked and told."""
+        n_i = bracket.rungs[i][0]
+        if i == 0:
+            return n_i
+        below = bracket.asked[i - 1]
+        below_size = self._rung_size(bracket, i - 1)
+        if below_size is None or len(below) < below_size:
+            return None
+        trials = [self._trials[t] for t in below]
+        if any(t.status is TrialStatus.PENDING for t in trials):
+            return None
+        return min(n_i, sum(t.status is TrialStatus.COMPLETE for t in trials))
+
+    def _completed_best(self, trials: list[Trial]) -> list[Trial]:
+        return self._ranked([t for t in trials if t.status is TrialStatus.COMPLETE])
+
     def _retire(self) -> None:
         """Drop brackets whose every rung is asked and told."""
 
         def finished(bracket: _Bracket) -> bool:
-            return all(len(a) >= n for a, (n, _) in zip(bracket.asked, bracket.rungs, strict=True)) and all(
-                self._trials[t].is_finished for a in bracket.asked for t in a
-            )
+            for i, asked in enumerate(bracket.asked):
+                size = self._rung_size(bracket, i)
+                if size is None or len(asked) < size:
+                    return False
+            return all(self._trials[t].is_finished for a in bracket.asked for t in a)
 
         self._brackets = [b for b in self._brackets if not finished(b)]
 
@@ -153,19 +175,28 @@ class _SynchronousHalving(MultiFidelitySearcher):
 
     # -- state --------------------------------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
-        return {"n_opened": self._n_opened, "brackets": [b.to_json() for b in self._brackets]}
+        return {
+            **self._settings(),
+            "n_opened": self._n_opened,
+            "brackets": [b.to_json() for b in self._brackets],
+        }
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
+        self._check_settings(state)
         n_opened = check_count(state.get("n_opened"), "state['n_opened']")
         brackets = []
         for row in state.get("brackets", []):
             index = check_count(row.get("index"), "bracket index")
             rungs = self._schedule(index)
             asked = [[check_count(t, "trial id") for t in ids] for ids in row.get("asked", [])]
+            ids = [t for rung in asked for t in rung]
             if (
                 index >= n_opened
                 or len(asked) != len(rungs)
-                or any(t not in self._trials for ids in asked for t in ids)
+                or len(set(ids)) != len(ids)
+                or any(t not in self._trials for t in ids)
+                or any(len(a) > n for a, (n, _) in zip(asked, rungs, strict=True))
+                or any(self._trials[t].budget != r for a, (_, r) in zip(asked, rungs, strict=True) for t in a)
             ):
                 raise ValueError(f"malformed history: bracket {row!r} does not fit the schedule or the trials")
             brackets.append(_Bracket(index, rungs, asked))
@@ -181,7 +212,8 @@ class SuccessiveHalving(_SynchronousHalving):
         space: The search space.
         min_budget, max_budget: The budget range (epochs, trees, data fraction...), 0 < min_budget < max_budget.
         eta: Halving rate, > 1 (3 by default: keep the best third).
-        n_configs: Configurations per bracket (default eta^s_max, so the last rung holds one).
+        n_configs: Configurations per bracket (default eta^s_max, so the last rung holds one). With fewer, the
+            bracket halves fewer times and starts at a larger budget, so it still ends at ``max_budget``.
         seed, direction: As for every searcher.
 
     Example:
@@ -203,13 +235,18 @@ class SuccessiveHalving(_SynchronousHalving):
         direction: Direction = "minimize",
     ) -> None:
         super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed, direction=direction)
-        s = s_max(self.min_budget, self.max_budget, self.eta)
-        default = math.ceil(self.eta**s - 1e-9)
+        most = s_max(self.min_budget, self.max_budget, self.eta)
+        default = math.ceil(self.eta**most - 1e-9)
         self.n_configs = default if n_configs is None else check_count(n_configs, "n_configs", minimum=1)
+        # as many halvings as the configurations allow (the last rung holds one or more, at max_budget)
+        s = min(most, math.floor(math.log(self.n_configs) / math.log(self.eta) + 1e-9))
         self.rungs = successive_halving_rungs(self.n_configs, s, self.max_budget, self.eta)
 
     def _schedule(self, index: int) -> Rungs:
         return self.rungs
+
+    def _settings(self) -> dict[str, Any]:
+        return {**super()._settings(), "n_configs": self.n_configs}
 
 
 class Hyperband(_SynchronousHalving):
@@ -323,7 +360,10 @@ class BOHB(Hyperband):
         sign = 1.0 if self.direction == "minimize" else -1.0
         rows = [t for t in self._history if t.budget == budget]
         values = [sign * t.value if t.status is TrialStatus.COMPLETE else math.inf for t in rows]  # type: ignore[operator]
-        others = [t.params for t in self._trials.values() if t.status is TrialStatus.PENDING]
+        # pending configurations count as worse than any value (constant liar), unless the model already has their
+        # value at this budget (a promoted configuration)
+        known = {t.config_id for t in rows}
+        others = [t.params for t in self._pending.values() if t.config_id not in known]
         X = self.space.encode([t.params for t in rows] + others)  # (n_rows, D)
         y = torch.tensor(values + [math.inf] * len(others), dtype=torch.float64)
         try:
@@ -332,7 +372,7 @@ class BOHB(Hyperband):
             )  # fmt: skip
         except NUMERICAL_FAILURES as err:
             warnings.warn(
-                f"BOHB: the model failed ({err}); drawing a random configuration", NumericalWarning, stacklevel=4
+                f"BOHB: the model failed ({err}); drawing a random configuration", NumericalWarning, stacklevel=2
             )
             return super()._new_config(generator)
         return self.space.decode(x.unsqueeze(0))[0]

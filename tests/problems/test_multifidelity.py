@@ -94,5 +94,8 @@ def test_a_data_fraction_uses_nested_subsets_and_more_data_helps() -> None:
     config = {"C": 10.0, "gamma": 0.01, "kernel": "rbf"}
     errors = [problem(config, b) for b in (1 / 27, 1 / 9, 1 / 3, 1.0)]
     assert errors[0] > errors[-1] and errors[-1] < 0.05
-    _X_train, _, y_train, _ = problem._data()
+    _, _, y_train, _ = problem._data()
     assert len(np.unique(y_train[: round(len(y_train) / 27)])) >= 8  # a shuffled prefix: most classes in it
+    # nested: the model at a fraction is the one fitted on the first rows, which the larger fractions contain
+    rows_small, rows_large = problem.training_rows(1 / 27), problem.training_rows(1 / 3)
+    assert rows_small.stop < rows_large.stop and rows_small.start == rows_large.start == 0

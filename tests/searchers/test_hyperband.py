@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 import warnings
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -70,14 +71,20 @@ def test_successive_halving_promotes_exactly_the_best_third() -> None:
 
 
 def test_a_failed_trial_is_never_promoted() -> None:
-    sh = SuccessiveHalving(SPACE, min_budget=1, max_budget=3, eta=3, seed=1)
-    trials = sh.ask(3)
+    """Nine trials, seven failed: only the two that completed go up, though the rung has room for three."""
+    sh = SuccessiveHalving(SPACE, min_budget=1, max_budget=9, eta=3, seed=1)
+    trials = sh.ask(9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TrialFailedWarning)
-        sh.tell(trials[0], failed=True)
-    sh.tell(trials[1], 5.0)
-    sh.tell(trials[2], 7.0)
-    assert sh.ask().config_id == trials[1].config_id
+        for trial in trials[:7]:
+            sh.tell(trial, failed=True)
+    sh.tell(trials[7], 5.0)
+    sh.tell(trials[8], 7.0)
+    promoted = sh.ask(2)
+    assert [t.config_id for t in promoted] == [trials[7].config_id, trials[8].config_id]
+    assert all(t.budget == 3.0 for t in promoted)
+    nxt = sh.ask()  # rung 1 holds two, not three: the bracket waits for them, so a new bracket starts
+    assert nxt.budget == 1.0 and nxt.config_id == nxt.id
 
 
 def test_a_rung_waits_for_stragglers_while_the_next_bracket_starts() -> None:
@@ -98,11 +105,47 @@ def test_one_hyperband_iteration_spends_exactly_its_schedules_budget() -> None:
     n_trials = sum(n for bracket in schedule for n, _ in bracket)
     trials = _drive(hb, n_trials)
     assert sum(t.budget for t in trials) == sum(n * r for bracket in schedule for n, r in bracket)  # type: ignore[misc]
-    for bracket in schedule:  # every rung of every bracket ran with its size and budget
-        for n, r in bracket:
-            assert sum(1 for t in trials if t.budget == r) >= n
+    # the trials, bracket after bracket in the order asked (run one at a time, brackets do not overlap)
+    start = 0
+    for bracket in schedule:
+        size = sum(n for n, _ in bracket)
+        chunk = trials[start : start + size]
+        assert Counter(t.budget for t in chunk) == Counter({r: n for n, r in bracket})
+        start += size
     assert hb._brackets == []  # every bracket closed
     assert hb.ask().budget == 1.0  # and the next iteration begins with the most aggressive bracket
+
+
+@pytest.mark.parametrize("eta", [2, 2.5, 4])
+def test_other_rates_keep_the_shape_of_the_schedule(eta: float) -> None:
+    brackets = hyperband_brackets(1, 64, eta)
+    most = math.floor(math.log(64) / math.log(eta) + 1e-9)
+    assert len(brackets) == most + 1
+    for s, bracket in zip(range(most, -1, -1), brackets, strict=True):
+        n = math.ceil((most + 1) / (s + 1) * eta**s - 1e-9)
+        assert bracket[0][0] == n and bracket[-1][1] == 64.0
+        for i, (n_i, r_i) in enumerate(bracket):
+            assert n_i == math.floor(n / eta**i + 1e-9) and r_i == pytest.approx(64 / eta ** (s - i))
+    hb = Hyperband(SPACE, 1, 64, eta=eta, seed=0)
+    trials = _drive(hb, sum(n for n, _ in brackets[0]))
+    assert sorted({t.budget for t in trials}) == pytest.approx(sorted({r for _, r in brackets[0]}))
+
+
+def test_successive_halving_with_few_configurations_still_ends_at_the_full_budget() -> None:
+    sh = SuccessiveHalving(SPACE, min_budget=1, max_budget=27, eta=3, n_configs=5, seed=0)
+    assert sh.rungs == [(5, 9.0), (1, 27.0)]
+    assert {t.budget for t in _drive(sh, 6)} == {9.0, 27.0}
+
+
+def test_a_history_loads_only_into_a_searcher_with_the_same_settings() -> None:
+    original = Hyperband(SPACE, 1, 9, seed=0)
+    _drive(original, 5)
+    with pytest.raises(ValueError, match=r"saved with max_budget = 9\.0, this searcher has 10\.0"):
+        Hyperband(SPACE, 1, 10).load_history(original.to_json())
+    sh = SuccessiveHalving(SPACE, 1, 9, seed=0)
+    _drive(sh, 3)
+    with pytest.raises(ValueError, match="n_configs"):
+        SuccessiveHalving(SPACE, 1, 9, n_configs=6).load_history(sh.to_json())
 
 
 def test_a_promoted_configuration_keeps_its_identity() -> None:
@@ -148,6 +191,7 @@ def test_best_is_read_at_the_largest_budget() -> None:
         ({"min_budget": 0, "max_budget": 9}, ValueError, "min_budget must be a positive"),
         ({"min_budget": 1, "max_budget": math.inf}, ValueError, "max_budget"),
         ({"min_budget": "1", "max_budget": 9}, ValueError, "min_budget"),
+        ({"min_budget": 1, "max_budget": 2}, ValueError, "at least eta"),
     ],
 )
 def test_bad_budgets_and_rates_are_refused(kwargs: dict[str, Any], error: type, match: str) -> None:
@@ -205,3 +249,17 @@ def test_bohb_with_a_tpe_binds_it_and_refuses_ucb() -> None:
     assert tpe.space == SPACE
     with pytest.raises(TypeError, match="no confidence bound"):
         BOHB(SPACE, 1, 9, surrogate=TPE(), acquisition=UpperConfidenceBound)
+
+
+def test_bohb_treats_pending_promotions_as_known_and_new_pending_configurations_as_bad() -> None:
+    """With parallel workers, a promoted configuration that is pending already has its value at the model's budget:
+    it keeps that value, while a pending new configuration counts as worse than any."""
+    bohb = BOHB(SPACE, min_budget=1, max_budget=9, eta=3, min_points=4, random_fraction=0.0, seed=10)
+    _drive(bohb, 9)  # rung 0 of the first bracket, at budget 1
+    promoted = bohb.ask(3)  # pending at budget 3; their values at budget 1 are known
+    fresh = bohb.ask(2)  # the next bracket's first configurations (from the model), pending at budget 3
+    assert [t.budget for t in promoted] == [3.0] * 3 and [t.budget for t in fresh] == [3.0] * 2
+    bohb.ask()  # fits the model on budget 1: nine known values + the two new pending configurations as liars
+    tpe = bohb.surrogate
+    assert isinstance(tpe, TPE)
+    assert tpe.good.weights.shape[0] + tpe.bad.weights.shape[0] - 2 == 9 + 2
