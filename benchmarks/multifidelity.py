@@ -106,10 +106,12 @@ def report(runs: list[dict[str, Any]], budget: float) -> tuple[str, dict[str, An
         f"({budget:g} full-budget evaluations): regret (value - optimum) on the synthetic problems, validation "
         "error on the real ones; lower is better; inf while fewer than half the seeds have a full-budget "
         "evaluation. Speed-up: random search's total budget over the budget at which the method's median first "
-        "reaches random search's final median.",
+        "reaches random search's final median (random's own entry shows when it reached it).",
         "",
-        "| problem | method | seeds | " + " | ".join(f"@{f * budget:g}" for f in FRACTIONS) + " | speed-up |",
-        "| --- | --- | ---: | " + " | ".join("---:" for _ in FRACTIONS) + " | ---: |",
+        "| problem | method | seeds | "
+        + " | ".join(f"@{f * budget:g}" for f in FRACTIONS)
+        + " | reaches random's final at | speed-up |",
+        "| --- | --- | ---: | " + " | ".join("---:" for _ in FRACTIONS) + " | ---: | ---: |",
     ]
     curves: dict[str, Any] = {}
     speedups: dict[tuple[str, str], float | None] = {}
@@ -124,7 +126,7 @@ def report(runs: list[dict[str, Any]], budget: float) -> tuple[str, dict[str, An
             cells = [medians[method][int(np.searchsorted(grid, f * budget - 1e-9))] for f in FRACTIONS]
             up = speed_up(medians[method], target, grid, budget) if target is not None else None
             speedups[(problem, method)] = up
-            text = "-" if up is None else f"{up:.1f}×"
+            text = "- | -" if up is None else f"{budget / up:.1f} | {up:.1f}×"
             lines.append(
                 f"| {problem} | {method} | {seeds} | " + " | ".join(f"{c:.4g}" for c in cells) + f" | {text} |"
             )
@@ -146,8 +148,13 @@ def figure(data: dict[str, Any], runs: list[dict[str, Any]], path: Path) -> None
 
     grid = np.array(data["grid"])
     problems = list(data["curves"])
-    fig, axes = plt.subplots(1, len(problems), figsize=(4.2 * len(problems), 3.4), squeeze=False)
-    for ax, problem in zip(axes[0], problems, strict=True):
+    columns = min(3, len(problems))
+    n_rows = -(-len(problems) // columns)
+    fig, panels = plt.subplots(n_rows, columns, figsize=(4.6 * columns, 3.6 * n_rows), squeeze=False)
+    axes = list(panels.flat)
+    for ax in axes[len(problems) :]:
+        ax.set_visible(False)
+    for ax, problem in zip(axes, problems, strict=False):
         optimum = next(r["optimum"] for r in runs if r["problem"] == problem)
         for method, rows in data["curves"][problem].items():
             curves = np.array(rows) - (optimum or 0.0)
@@ -163,7 +170,7 @@ def figure(data: dict[str, Any], runs: list[dict[str, Any]], path: Path) -> None
         ax.set_title(problem)
         ax.set_xlabel("budget spent (full-budget evaluations)")
         ax.set_ylabel("regret" if optimum is not None else "validation error")
-    axes[0][0].legend(fontsize=8)
+    axes[0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -177,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="markdown report; the runs go beside it as JSON, the figure as PNG")
+    parser.add_argument("--from-json", type=Path, help="report the runs of this JSON file instead of running")
     args = parser.parse_args(argv)
     problems, methods = args.problems.split(","), args.methods.split(",")
     for name in problems:
@@ -188,8 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.budget <= 0:
         parser.error(f"--budget must be positive, got {args.budget}")
     jobs = [(m, p, s, args.budget) for p in problems for s in range(args.seeds) for m in methods]
-    runs: list[dict[str, Any]] = []
-    raw = args.out.with_suffix(".json") if args.out is not None else None
+    runs: list[dict[str, Any]] = json.loads(args.from_json.read_text()) if args.from_json else []
+    raw = args.out.with_suffix(".json") if args.out is not None and not args.from_json else None
+    if args.from_json:
+        jobs = []
     # Fresh interpreters (spawn), not forks: a fork of a process whose torch thread pool is running can hang.
     with ProcessPoolExecutor(max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for i, run in enumerate(pool.map(run_one, *zip(*jobs, strict=True))):
@@ -202,7 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     text, data = report(runs, args.budget)
     print(text)
     if args.out is not None:
-        command = "python benchmarks/multifidelity.py " + " ".join(sys.argv[1:] if argv is None else argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        if "--from-json" in words:  # a report rebuilt from saved runs names the command that made them
+            del words[words.index("--from-json") : words.index("--from-json") + 2]
+        command = "python benchmarks/multifidelity.py " + " ".join(words)
         seconds = statistics.fmean(r["seconds"] for r in runs)
         args.out.write_text(
             f"# Multi-fidelity search\n\nProduced by `{command}` (mean {seconds:.1f} s per run, two runs side by "

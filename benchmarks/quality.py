@@ -181,6 +181,10 @@ def _regret_at(run: dict[str, Any], n: int, reference: float) -> float:
     return max(best - reference, 1e-12)
 
 
+def _seed_range(seeds: list[int]) -> str:
+    return f"seeds {seeds[0]}..{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
+
+
 def _mean_se(values: list[float]) -> tuple[float, float]:
     mean = statistics.fmean(values)
     return mean, (statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0)
@@ -199,9 +203,9 @@ def report(
     by_key = {(r["method"], r["problem"], r["seed"]): r for r in runs}
     lines = [
         "Mean log10 regret (best so far - known optimum, floored at 1e-12) ± standard error over the seeds of each "
-        f"method (seeds 0..n-1), after {', '.join(map(str, checkpoints))} evaluations; for real objectives (no known "
-        "optimum) the mean best cross-validated loss instead. Lower is better. Seconds per run were measured with "
-        "two runs side by side on 2 cores; benchmarks/overhead.py measures speed properly.",
+        f"method ({_seed_range(seeds)}), after {', '.join(map(str, checkpoints))} evaluations; for real objectives "
+        "(no known optimum) the mean best cross-validated loss instead. Lower is better. Seconds per run were "
+        "measured with two runs side by side on 2 cores; benchmarks/overhead.py measures speed properly.",
         "",
         "| problem | method | seeds | " + " | ".join(f"@{c}" for c in checkpoints) + " | seconds / run |",
         "| --- | --- | ---: | " + " | ".join("---:" for _ in checkpoints) + " | ---: |",
@@ -264,6 +268,7 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--budget", type=int, default=60)
     parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--methods", default="bohpo,optuna,botorch,random")
@@ -285,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in methods:
         if name not in METHODS:
             parser.error(f"unknown method {name!r}; known: {', '.join(METHODS)}")
-    jobs = [(m, p, s, args.budget) for p in problems for s in range(args.seeds) for m in methods]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    jobs = [(m, p, s, args.budget) for p in problems for s in seeds for m in methods]
     runs: list[dict[str, Any]] = []
     raw = args.out.with_suffix(".json") if args.out is not None else None
     if jobs and args.seeds > 0:
