@@ -4,35 +4,44 @@
 ``fit``, ``predict``, ``score``, ``best_params_``, ``best_score_``, ``best_estimator_``, ``cv_results_``, multi-metric
 scoring, groups, ``n_jobs`` over folds and ``Pipeline`` parameter names (``step__param``) all behave as there. The
 searcher is asked for ``n_points`` configurations at a time; each is scored by cross-validation, and its mean test
-score (the refit metric's, under multi-metric scoring) is told back; scikit-learn's scores are maximised.
+score (the refit metric's, under multi-metric scoring) is told back; scikit-learn's scores are maximised. A
+configuration whose every fit fails is told as failed and the search goes on. The folds are split once per ``fit``,
+so every configuration is scored on the same ones.
 
 ``HyperbandSearchCV`` is the multi-fidelity variant, like ``HalvingRandomSearchCV``: its trials carry a budget of a
-resource, either the number of training samples (each fold's training part subsampled, the smaller subsets nested
-in the larger ones) or an estimator parameter such as ``n_estimators``, and a successive-halving searcher
-(Hyperband by default; successive halving, ASHA or BOHB) decides which configuration gets how much of it.
+resource, either the number of training samples (each fold's training part subsampled, class by class, the smaller
+subsets nested in the larger ones) or an estimator parameter such as ``n_estimators``, and a successive-halving
+searcher (Hyperband by default; successive halving, ASHA or BOHB) decides which configuration gets how much of it.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 
+from bohpo.acquisition.analytic import LogExpectedImprovement
 from bohpo.errors import TrialFailedWarning
+from bohpo.searchers.asha import AsyncSuccessiveHalving
 from bohpo.searchers.base import Searcher
-from bohpo.searchers.registry import make_searcher, searcher_names, searcher_needs_budgets
+from bohpo.searchers.bayesian import default_surrogate
+from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving
+from bohpo.searchers.registry import make_searcher, searcher_names
+from bohpo.seeding import derive_seed
 from bohpo.space import Categorical, Float, Int, Space
 from bohpo.trial import Trial
 
-__all__ = ["BayesSearchCV", "HyperbandSearchCV"]
+__all__ = ["BayesSearchCV", "HyperbandSearchCV", "as_space", "check_parameter_names"]
 
-SearcherSpec = str | Callable[[Space, int], Searcher]
+_SUBSAMPLE_STREAM = 1  # seeding key of the n_samples subsets, apart from the searcher's seed
+_FIDELITY_SEARCHERS = ("hyperband", "successive-halving", "asha", "bohb", "bohb-gp")
 
 
 def as_space(space: Any) -> Space:
@@ -60,63 +69,142 @@ def check_parameter_names(estimator: BaseEstimator, names: list[str]) -> None:
 
 
 def _seed(random_state: Any) -> int:
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+    """One integer from ``random_state`` (an int, a ``RandomState``, which advances once, or None)."""
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         return int(random_state)
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
+class _FixedSplits:
+    """The folds of one ``fit``, split once and replayed, so every configuration sees the same ones."""
+
+    def __init__(self, splits: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.splits = splits
+
+    def split(self, X: Any = None, y: Any = None, groups: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        yield from self.splits
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        return len(self.splits)
+
+
+class _SubsampledSplits(_FixedSplits):
+    """The folds with each training part cut to its first ``n`` rows in a seeded order that takes the classes in
+    proportion (so every prefix is stratified, and a larger ``n`` keeps every row a smaller one had); the test
+    parts are whole."""
+
+    def __init__(self, base: _FixedSplits, n: int, seed: int, y: np.ndarray | None) -> None:
+        cut = []
+        for fold, (train, test) in enumerate(base.splits):
+            order = _stratified_order(len(train), None if y is None else y[train], seed, fold)
+            cut.append((train[np.sort(order[:n])], test))
+        super().__init__(cut)
+
+
+def _stratified_order(n: int, labels: np.ndarray | None, seed: int, fold: int) -> np.ndarray:
+    """(n,) a seeded order of n rows: each class shuffled, the classes interleaved by the fraction of each taken."""
+    rng = np.random.default_rng([seed, fold])
+    if labels is None:
+        return rng.permutation(n)
+    keys = np.empty(n)
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        ranks = rng.permutation(len(members))
+        keys[members] = (ranks + rng.random(len(members))) / len(members)
+    return np.argsort(keys, kind="stable")
+
+
 class _SearchMixin:
-    """What both search estimators share: the space, the searcher, the metric told back."""
+    """What both search estimators share: the space, the searcher, the folds, the metric told back."""
 
     estimator: BaseEstimator
     space: Any
-    searcher: SearcherSpec
+    searcher: Any
     random_state: Any
     refit: Any
+    scoring: Any
+    cv: Any
     n_points: int
+    _checked_cv_orig: Any  # set by BaseSearchCV.fit
+    _folds: _FixedSplits
+    _data: tuple[Any, Any, Any] | None
+    _n_recorded: int
+    _first_failure: ValueError | None
 
-    def _checked_space(self) -> Space:
+    def _prepare(self, X: Any, y: Any, groups: Any) -> tuple[Space, int]:
+        """Every check that needs neither a fit nor the data (scikit-learn checks those, with its own messages).
+        Returns the space and the seed."""
         space = as_space(self.space)
         check_parameter_names(self.estimator, space.names)
-        return space
-
-    def _check_points(self) -> None:
-        if isinstance(self.n_points, bool) or not isinstance(self.n_points, int) or self.n_points < 1:
+        if not isinstance(self.n_points, numbers.Integral) or isinstance(self.n_points, bool) or self.n_points < 1:
             raise ValueError(f"n_points must be an int >= 1, got {self.n_points!r}")
+        if isinstance(self.scoring, (list, tuple, set, dict)) and not isinstance(self.refit, str):
+            raise ValueError(
+                "with several metrics, refit must name the one to optimise (refit='accuracy', for instance); "
+                f"got refit={self.refit!r}"
+            )
+        if isinstance(self.cv, Iterator):
+            raise TypeError("cv must be a number of folds, a splitter or a list of (train, test) pairs, not an iter")
+        self._data = (X, y, groups)
+        return space, _seed(self.random_state)
 
-    def _build_searcher(self, space: Space, budgets: tuple[float, float] | None) -> Searcher:
-        seed = _seed(self.random_state)
-        if callable(self.searcher):
-            searcher = self.searcher(space, seed)
-            if not isinstance(searcher, Searcher):
-                raise TypeError(f"searcher must build a bohpo Searcher, got {type(searcher).__name__}")
-            if searcher.direction != "maximize":
-                raise ValueError("searcher must maximise (direction='maximize'): scikit-learn's scores grow")
-            return searcher
-        if self.searcher not in searcher_names():
-            raise ValueError(f"unknown searcher {self.searcher!r}; known: {', '.join(searcher_names())}")
-        return make_searcher(self.searcher, space, seed=seed, direction="maximize", budgets=budgets)
+    def _split_once(self) -> None:
+        """The folds of this fit, from the splitter scikit-learn checked, split once (called by _run_search, after
+        scikit-learn validated the data); the data is not kept afterwards."""
+        assert self._data is not None
+        X, y, groups = self._data
+        self._folds = _FixedSplits(list(self._checked_cv_orig.split(X, y, groups)))
 
     def _metric_key(self, results: Mapping[str, Any]) -> str:
         """The cv_results_ column the searcher is told: the single metric's, or the refit metric's."""
         if "mean_test_score" in results:
             return "mean_test_score"
-        if isinstance(self.refit, str) and f"mean_test_{self.refit}" in results:
-            return f"mean_test_{self.refit}"
-        raise ValueError(
-            "with several metrics, refit must name the one to optimise (refit='accuracy', for instance); "
-            f"got refit={self.refit!r}"
-        )
+        return f"mean_test_{self.refit}"
 
-    @staticmethod
-    def _tell(searcher: Searcher, trials: list[Trial], scores: np.ndarray) -> None:
+    def _evaluate(
+        self,
+        evaluate_candidates: Callable[..., dict[str, Any]],
+        searcher: Searcher,
+        trials: list[Trial],
+        candidates: list[dict[str, Any]],
+        **options: Any,
+    ) -> None:
+        """Cross-validate the candidates and tell the searcher; a batch whose every fit failed is told as failed
+        (scikit-learn refuses to record it) and the search goes on."""
+        try:
+            results = evaluate_candidates(candidates, **options)
+        except ValueError as err:
+            if "fits failed" not in str(err):
+                raise
+            if getattr(self, "_first_failure", None) is None:
+                self._first_failure = err
+            warnings.warn(f"every fit of {len(trials)} configuration(s) failed: {err}", UserWarning, stacklevel=3)
+            scores = np.full(len(trials), np.nan)
+        else:
+            scores = np.asarray(results[self._metric_key(results)][-len(trials) :], dtype=float)
+            self._n_recorded = len(results["params"])
         for trial, score in zip(trials, scores, strict=True):
             if np.isfinite(score):
                 searcher.tell(trial, float(score))
             else:
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", TrialFailedWarning)  # error_score: scikit-learn warned already
+                    warnings.simplefilter("ignore", TrialFailedWarning)  # scikit-learn warned already
                     searcher.tell(trial, failed=True)
+
+    def _finish(self, searcher: Searcher) -> None:
+        self.searcher_ = searcher
+        self._data = None
+        first, self._first_failure = getattr(self, "_first_failure", None), None
+        if not getattr(self, "_n_recorded", 0) and first is not None:
+            raise first  # nothing succeeded: scikit-learn's own error, with the fits' messages
+
+
+def _check_searcher(searcher: Any) -> Searcher:
+    if not isinstance(searcher, Searcher):
+        raise TypeError(f"searcher must build a bohpo Searcher, got {type(searcher).__name__}")
+    if searcher.direction != "maximize":
+        raise ValueError("searcher must maximise (direction='maximize'): scikit-learn's scores grow")
+    return searcher
 
 
 class BayesSearchCV(_SearchMixin, BaseSearchCV):
@@ -127,13 +215,16 @@ class BayesSearchCV(_SearchMixin, BaseSearchCV):
         space: A bohpo ``Space``, or a dict ``{name: Float | Int | Categorical}``; names are the estimator's
             parameters (``step__param`` in a pipeline).
         searcher: A registered name (``"gp-logei"``, ``"tpe"``, ``"random"``...; see
-            :func:`bohpo.searchers.searcher_names`), or a callable ``(space, seed) -> Searcher`` building one that
-            maximises.
+            :func:`bohpo.searchers.searcher_names`), or a callable ``searcher(space=..., seed=...)`` returning a
+            bohpo ``Searcher`` that maximises.
         n_iter: Configurations evaluated.
-        n_points: Configurations asked for (and cross-validated) at a time.
+        n_points: Configurations asked for (and cross-validated, in parallel with ``n_jobs``) at a time.
         scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score: As for
             ``RandomizedSearchCV``. With several metrics, ``refit`` names the one the searcher maximises.
         random_state: Seeds the searcher (an int, a ``RandomState`` or None).
+
+    Attributes:
+        searcher_: The searcher after the search, its history included.
 
     Example:
         >>> from sklearn.datasets import load_iris
@@ -151,7 +242,7 @@ class BayesSearchCV(_SearchMixin, BaseSearchCV):
         estimator: BaseEstimator,
         space: Any,
         *,
-        searcher: SearcherSpec = "gp-logei",
+        searcher: Any = "gp-logei",
         n_iter: int = 50,
         n_points: int = 1,
         scoring: Any = None,
@@ -175,42 +266,29 @@ class BayesSearchCV(_SearchMixin, BaseSearchCV):
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any = None, **params: Any) -> BayesSearchCV:
-        """Search, then refit the best configuration (as ``BaseSearchCV.fit``). The space, its names, ``n_iter``,
-        ``n_points`` and the searcher are checked before anything is fitted."""
-        space = self._checked_space()
-        if isinstance(self.n_iter, bool) or not isinstance(self.n_iter, int) or self.n_iter < 1:
+        """Search, then refit the best configuration (as ``BaseSearchCV.fit``). The space and its names,
+        ``n_iter``, ``n_points``, the metric and the searcher are checked before anything is fitted."""
+        if not isinstance(self.n_iter, numbers.Integral) or isinstance(self.n_iter, bool) or self.n_iter < 1:
             raise ValueError(f"n_iter must be an int >= 1, got {self.n_iter!r}")
-        self._check_points()
-        self._build_searcher(space, None)  # a bad name or factory fails here, before any fit
+        space, seed = self._prepare(X, y, params.get("groups"))
+        if callable(self.searcher):
+            self._searcher = _check_searcher(self.searcher(space=space, seed=seed))
+        elif self.searcher in searcher_names():
+            self._searcher = make_searcher(self.searcher, space, seed=seed, direction="maximize")
+        else:
+            raise ValueError(f"unknown searcher {self.searcher!r}; known: {', '.join(searcher_names())}")
         return super().fit(X, y, **params)
 
+    _searcher: Searcher
+
     def _run_search(self, evaluate_candidates: Callable[..., dict[str, Any]]) -> None:
-        space = as_space(self.space)
-        searcher = self._build_searcher(space, None)
-        done = 0
+        self._split_once()
+        searcher, done, self._n_recorded = self._searcher, 0, 0
         while done < self.n_iter:
             trials = searcher.ask(min(self.n_points, self.n_iter - done))
-            results = evaluate_candidates([dict(t.params) for t in trials])
-            scores = np.asarray(results[self._metric_key(results)][-len(trials) :], dtype=float)
-            self._tell(searcher, trials, scores)
+            self._evaluate(evaluate_candidates, searcher, trials, [dict(t.params) for t in trials], cv=self._folds)
             done += len(trials)
-        self.searcher_ = searcher
-
-
-class _SubsampledSplits:
-    """A cross-validation splitter whose training parts keep their first ``n`` rows of a seeded permutation of
-    each fold (so a larger ``n`` keeps every row a smaller one had); the test parts are whole."""
-
-    def __init__(self, base: Any, n: int, seed: int) -> None:
-        self.base, self.n, self.seed = base, n, seed
-
-    def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        for fold, (train, test) in enumerate(self.base.split(X, y, groups)):
-            order = np.random.default_rng([self.seed, fold]).permutation(len(train))
-            yield train[np.sort(order[: self.n])], test
-
-    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
-        return int(self.base.get_n_splits(X, y, groups))
+        self._finish(searcher)
 
 
 class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
@@ -221,20 +299,27 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
         space: As for :class:`BayesSearchCV`; it must not contain the resource parameter.
         resource: ``"n_samples"`` (training rows of each fold) or the name of an estimator parameter that takes an
             int budget (``"n_estimators"``, ``"max_iter"``, ``"clf__n_estimators"``).
-        min_resources: The smallest budget (default: 2 x classes x folds samples, or 1 for a parameter).
+        min_resources: The smallest budget (default: 2 per class for ``"n_samples"`` (at least one per class is
+            required), 1 for a parameter).
         max_resources: The largest budget (default ``"auto"``: the smallest training fold's size for
-            ``"n_samples"``; required for a parameter).
+            ``"n_samples"``, which it may not exceed; required for a parameter).
         eta: Halving rate, > 1.
         searcher: ``"hyperband"`` (default), ``"successive-halving"``, ``"asha"``, ``"bohb"``, ``"bohb-gp"``, or a
-            callable ``(space, seed, min_budget, max_budget) -> Searcher`` that maximises.
-        n_iter: Total budget, in evaluations at ``max_resources`` (a trial at budget b costs b / max_resources).
+            callable ``searcher(space=..., seed=..., min_budget=..., max_budget=...)`` returning a bohpo
+            ``Searcher`` that maximises.
+        n_iter: Total budget, in evaluations at ``max_resources`` (a trial at budget b costs b / max_resources);
+            the last ask may overshoot it by up to ``n_points`` trials.
         n_points: Trials asked for (and cross-validated) at a time.
         scoring, n_jobs, refit, cv, verbose, pre_dispatch, random_state, error_score, return_train_score: As for
             :class:`BayesSearchCV`.
 
+    Attributes:
+        min_resources_, max_resources_: The budget range used.
+        searcher_: The searcher after the search.
+
     ``cv_results_`` has the usual columns plus ``n_resources`` (each candidate's budget) and ``config_id`` (the
     identity of a configuration across budgets). ``best_params_`` is chosen among the candidates evaluated at the
-    largest budget reached (all of them when none was), and includes the resource parameter if there is one.
+    largest budget reached, and includes the resource parameter if there is one.
     """
 
     def __init__(
@@ -275,92 +360,96 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
 
     def fit(self, X: Any, y: Any = None, **params: Any) -> HyperbandSearchCV:
         """Search, then refit the best configuration at the largest budget. Everything is checked first."""
-        space = self._checked_space()
+        if (
+            not isinstance(self.n_iter, numbers.Real)
+            or isinstance(self.n_iter, bool)
+            or not (math.isfinite(self.n_iter) and self.n_iter > 0)
+        ):
+            raise ValueError(f"n_iter must be a positive, finite number of full-budget evaluations, got {self.n_iter}")
+        space, seed = self._prepare(X, y, params.get("groups"))
         if self.resource != "n_samples":
             check_parameter_names(self.estimator, [self.resource])
             if self.resource in space:
                 raise ValueError(f"the resource {self.resource!r} must not be a parameter of the space too")
-        if isinstance(self.n_iter, bool) or not isinstance(self.n_iter, (int, float)) or not self.n_iter > 0:
-            raise ValueError(f"n_iter must be a positive number of full-budget evaluations, got {self.n_iter!r}")
-        self._check_points()
-        self._budgets = self._resources(X, y, params.get("groups"))
-        self._build_searcher(space, self._budgets)
-        return super().fit(X, y, **params)
-
-    def _resources(self, X: Any, y: Any, groups: Any) -> tuple[float, float]:
-        if self.resource == "n_samples":
-            cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-            smallest = min(len(train) for train, _ in cv.split(X, y, groups))
-            high = smallest if self.max_resources == "auto" else self.max_resources
-            n_classes = len(np.unique(y)) if is_classifier(self.estimator) and y is not None else 1
-            low = 2 * n_classes * cv.get_n_splits(X, y, groups) if self.min_resources is None else self.min_resources
-        else:
             if self.max_resources == "auto":
                 raise ValueError(f"max_resources must be given for the resource {self.resource!r} (an int)")
-            high = self.max_resources
-            low = 1 if self.min_resources is None else self.min_resources
+        if not callable(self.searcher) and self.searcher not in _FIDELITY_SEARCHERS:
+            raise ValueError(
+                "searcher must be a multi-fidelity searcher (hyperband, successive-halving, asha, bohb, bohb-gp) "
+                f"or a callable, got {self.searcher!r}"
+            )
+        self._space, self._seed = space, seed
+        return super().fit(X, y, **params)
+
+    _space: Space
+    _seed: int
+    _labels: np.ndarray | None
+    min_resources_: int
+    max_resources_: int
+
+    def _resources(self, y: Any) -> tuple[int, int]:
+        n_classes, smallest = 1, 0
+        if self.resource == "n_samples":
+            smallest = min(len(train) for train, _ in self._folds.splits)
+            n_classes = len(np.unique(y)) if is_classifier(self.estimator) and y is not None else 1
+            high = smallest if self.max_resources == "auto" else self.max_resources
+            low = 2 * n_classes if self.min_resources is None else self.min_resources
+        else:
+            high, low = self.max_resources, 1 if self.min_resources is None else self.min_resources
         for name, value in (("min_resources", low), ("max_resources", high)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
         low, high = int(low), int(high)
+        if self.resource == "n_samples":
+            if low < n_classes:
+                raise ValueError(f"min_resources must be at least the number of classes ({n_classes}), got {low}")
+            if high > smallest:
+                raise ValueError(f"max_resources ({high}) exceeds the smallest training fold ({smallest} samples)")
         if not low * self.eta <= high:
             raise ValueError(
                 f"max_resources ({high}) must be at least eta ({self.eta}) times min_resources ({low}): "
                 "room for one halving"
             )
-        return float(low), float(high)
+        return low, high
 
-    def _build_searcher(self, space: Space, budgets: tuple[float, float] | None) -> Searcher:
-        assert budgets is not None
+    def _build_searcher(self, space: Space, seed: int) -> Searcher:
+        low, high = float(self.min_resources_), float(self.max_resources_)
         if callable(self.searcher):
-            build: Callable[..., Searcher] = self.searcher
-            searcher = build(space, _seed(self.random_state), budgets[0], budgets[1])
-            if not isinstance(searcher, Searcher) or searcher.direction != "maximize":
-                raise ValueError("searcher must build a bohpo Searcher that maximises (direction='maximize')")
-            return searcher
-        if self.searcher not in searcher_names() or not searcher_needs_budgets(self.searcher):
-            raise ValueError(
-                f"searcher must be a multi-fidelity searcher (hyperband, successive-halving, asha, bohb, bohb-gp), "
-                f"got {self.searcher!r}"
-            )
-        from bohpo.searchers import BOHB, AsyncSuccessiveHalving, Hyperband, SuccessiveHalving
-
+            return _check_searcher(self.searcher(space=space, seed=seed, min_budget=low, max_budget=high))
+        common: dict[str, Any] = {"seed": seed, "direction": "maximize"}
+        if self.searcher == "bohb-gp":  # as the registry's bohb-gp: the default GP with LogEI
+            return BOHB(space, low, high, self.eta, surrogate=default_surrogate(),
+                        acquisition=LogExpectedImprovement, **common)  # fmt: skip
         classes: dict[str, Callable[..., Searcher]] = {
             "hyperband": Hyperband, "successive-halving": SuccessiveHalving, "asha": AsyncSuccessiveHalving,
             "bohb": BOHB,
         }  # fmt: skip
-        seed = _seed(self.random_state)
-        if self.searcher == "bohb-gp":
-            from bohpo.searchers.bayesian import default_surrogate
-
-            return BOHB(space, budgets[0], budgets[1], self.eta, surrogate=default_surrogate(), seed=seed,
-                        direction="maximize")  # fmt: skip
-        return classes[self.searcher](space, budgets[0], budgets[1], self.eta, seed=seed, direction="maximize")
+        return classes[self.searcher](space, low, high, self.eta, **common)
 
     def _run_search(self, evaluate_candidates: Callable[..., dict[str, Any]]) -> None:
-        space = as_space(self.space)
-        high = self._budgets[1]
-        searcher = self._build_searcher(space, self._budgets)
-        base_cv = self._checked_cv_orig  # the splitter BaseSearchCV.fit checked
-        seed = _seed(self.random_state)
-        spent = 0.0
+        self._split_once()
+        assert self._data is not None
+        y = self._data[1]
+        self.min_resources_, self.max_resources_ = self._resources(y)  # before any fit: a bad budget fits nothing
+        self._labels = np.asarray(y) if is_classifier(self.estimator) and y is not None else None
+        searcher, spent, self._n_recorded = self._build_searcher(self._space, self._seed), 0.0, 0
+        high = self.max_resources_
+        subsample_seed = derive_seed(self._seed, _SUBSAMPLE_STREAM)
         while spent < self.n_iter - 1e-9:
             trials = searcher.ask(self.n_points)
             for budget in sorted({float(t.budget) for t in trials}):  # type: ignore[arg-type]
                 batch = [t for t in trials if float(t.budget) == budget]  # type: ignore[arg-type]
                 n = max(round(budget), 1)
                 candidates = [dict(t.params) for t in batch]
-                cv = None
                 if self.resource == "n_samples":
-                    cv = _SubsampledSplits(base_cv, n, seed)
+                    cv: _FixedSplits = _SubsampledSplits(self._folds, n, subsample_seed, self._labels)
                 else:
+                    cv = self._folds
                     candidates = [{**c, self.resource: n} for c in candidates]
                 more = {"n_resources": [n] * len(batch), "config_id": [t.config_id for t in batch]}
-                results = evaluate_candidates(candidates, cv=cv, more_results=more)
-                scores = np.asarray(results[self._metric_key(results)][-len(batch) :], dtype=float)
-                self._tell(searcher, batch, scores)
+                self._evaluate(evaluate_candidates, searcher, batch, candidates, cv=cv, more_results=more)
                 spent += len(batch) * budget / high
-        self.searcher_ = searcher
+        self._finish(searcher)
 
     @staticmethod
     def _select_best_index(refit: Any, refit_metric: str, results: dict[str, Any]) -> int:

@@ -73,8 +73,16 @@ def test_the_searcher_is_told_every_cross_validated_score() -> None:
     search.fit(*IRIS)
     told = [t.value for t in search.searcher_.history]
     assert told == pytest.approx(list(search.cv_results_["mean_test_score"]))
-    assert search.searcher_._n_asks == 3  # batches of 3, 3 and 1
+    assert [len(batch) for batch in _batches(search.searcher_.trials)] == [3, 3, 1]
     assert search.searcher_.direction == "maximize"
+
+
+def _batches(trials: list[Any]) -> list[list[Any]]:
+    """Trials grouped by the ask that created them (one timestamp per ask)."""
+    groups: dict[float, list[Any]] = {}
+    for trial in trials:
+        groups.setdefault(trial.started_at, []).append(trial)
+    return list(groups.values())
 
 
 def test_a_pipeline_with_step_names_is_searched_and_refitted() -> None:
@@ -205,18 +213,22 @@ def test_hyperband_search_on_samples_follows_the_schedule_and_picks_at_the_full_
     assert search.best_estimator_.score(X, y) > 0.9
 
 
-def test_a_budget_of_samples_uses_nested_subsets_of_each_training_fold() -> None:
+def test_a_budget_of_samples_uses_nested_stratified_subsets_of_each_training_fold() -> None:
     from sklearn.model_selection import StratifiedKFold
 
-    from bohpo.sklearn import _SubsampledSplits
+    from bohpo.sklearn import _FixedSplits, _SubsampledSplits
 
-    base = StratifiedKFold(3, shuffle=True, random_state=0)
-    X, y = IRIS
-    small = list(_SubsampledSplits(base, 20, seed=1).split(X, y))
-    large = list(_SubsampledSplits(base, 60, seed=1).split(X, y))
-    for (train_s, test_s), (train_l, _), (train, test) in zip(small, large, base.split(X, y), strict=True):
-        assert len(train_s) == 20 and len(train_l) == 60
-        assert set(train_s) <= set(train_l) <= set(train) and np.array_equal(test_s, test)
+    y = np.array([0] * 140 + [1] * 10)  # imbalanced: a plain random subset of 30 often has 0 or 4 of class 1
+    X = np.zeros((150, 1))
+    base = _FixedSplits(list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y)))
+    for seed in range(50):
+        small, large = _SubsampledSplits(base, 30, seed, y), _SubsampledSplits(base, 60, seed, y)
+        for (train_s, test_s), (train_l, _), (train, test) in zip(small.splits, large.splits, base.splits,
+                                                                 strict=True):  # fmt: skip
+            assert len(train_s) == 30 and len(train_l) == 60 and np.array_equal(test_s, test)
+            assert set(train_s) <= set(train_l) <= set(train)
+            expected = 30 * (y[train] == 1).mean()  # the minority class in proportion, give or take one
+            assert abs((y[train_s] == 1).sum() - expected) <= 1
 
 
 def test_hyperband_search_on_an_estimator_parameter() -> None:
@@ -236,18 +248,74 @@ def test_hyperband_search_on_an_estimator_parameter() -> None:
         ({"resource": "n_estimators"}, "max_resources must be given"),
         ({"resource": "n_estimators", "max_resources": 4, "min_resources": 2}, "room for one halving"),
         ({"searcher": "gp-logei"}, "must be a multi-fidelity searcher"),
-        ({"n_iter": 0}, "n_iter must be a positive number"),
+        ({"n_iter": 0}, "n_iter must be a positive, finite number"),
+        ({"n_iter": float("inf")}, "n_iter must be a positive, finite number"),
     ],
 )
 def test_hyperband_search_refuses_bad_settings(kwargs: dict[str, Any], match: str) -> None:
     options: dict[str, Any] = {"n_iter": 2, "cv": 2, **kwargs}
+    estimator = RandomForestClassifier()
     with pytest.raises(ValueError, match=match):
-        HyperbandSearchCV(RandomForestClassifier(), {"max_depth": Int(1, 8)}, **options).fit(*IRIS)
+        HyperbandSearchCV(estimator, {"max_depth": Int(1, 8)}, **options).fit(*IRIS)
+    assert not hasattr(estimator, "estimators_")  # nothing was fitted
 
 
 def test_hyperband_search_takes_a_searcher_factory() -> None:
     search = HyperbandSearchCV(
-        SVC(), {"C": Float(0.1, 10.0, log=True)}, min_resources=20, max_resources=90, n_iter=3, cv=2,
-        searcher=lambda space, seed, low, high: Hyperband(space, low, high, seed=seed, direction="maximize"),
+        SVC(), {"C": Float(0.1, 10.0, log=True)}, min_resources=8, max_resources=72, n_iter=3, cv=2,
+        searcher=lambda space, seed, min_budget, max_budget: Hyperband(
+            space, min_budget, max_budget, seed=seed, direction="maximize"
+        ),
     ).fit(*IRIS)  # fmt: skip
     assert isinstance(search.searcher_, Hyperband)
+
+
+class _FragileClassifier(ClassifierMixin, BaseEstimator):
+    """Fails to fit when C > 1, as a badly configured model does."""
+
+    def __init__(self, C: float = 1.0) -> None:
+        self.C = C
+
+    def fit(self, X: Any, y: Any) -> _FragileClassifier:
+        if self.C > 1:
+            raise RuntimeError("diverged")
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.full(len(X), self.classes_[0])
+
+
+def test_a_configuration_whose_every_fit_fails_is_a_failed_trial_not_a_failed_search() -> None:
+    search = BayesSearchCV(_FragileClassifier(), {"C": Float(0.1, 10.0, log=True)}, searcher="random", n_iter=8,
+                           cv=2, random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(*IRIS)
+    statuses = [t.status.value for t in search.searcher_.history]
+    assert "failed" in statuses and "complete" in statuses and len(statuses) == 8
+    recorded = [p["C"] for p in search.cv_results_["params"]]
+    assert all(c <= 1 for c in recorded) and len(recorded) == statuses.count("complete")
+    with pytest.raises(ValueError, match="fits failed"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        BayesSearchCV(_FragileClassifier(), {"C": Float(2.0, 10.0)}, searcher="random", n_iter=2, cv=2).fit(*IRIS)
+
+
+def test_a_random_state_object_seeds_one_searcher_and_the_search_pickles() -> None:
+    import pickle
+
+    search = BayesSearchCV(SVC(), {"C": Float(0.1, 10.0, log=True)}, searcher="tpe", n_iter=4, cv=2,
+                           random_state=np.random.RandomState(5))  # fmt: skip
+    search.fit(*IRIS)
+    again = pickle.loads(pickle.dumps(search))
+    assert again.predict(IRIS[0]).tolist() == search.predict(IRIS[0]).tolist()
+    assert again.searcher_.to_json() == search.searcher_.to_json()
+
+
+def test_hyperband_search_refuses_a_budget_below_the_classes_or_above_the_folds() -> None:
+    _CountingClassifier.fits.clear()
+    for kwargs, match in (({"min_resources": 2}, "at least the number of classes"),
+                          ({"max_resources": 1000}, "exceeds the smallest training fold")):  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            HyperbandSearchCV(_CountingClassifier(), {"C": Float(0.1, 1.0)}, cv=2, **kwargs).fit(*IRIS)
+    assert _CountingClassifier.fits == []
