@@ -95,11 +95,11 @@ if optuna_available():  # the peers join the registry only where Optuna is insta
     )
 
 
-def _bohb_gp(space: Space, min_budget: float, max_budget: float, **options: object) -> Searcher:
+def _bohb_gp(space: Space, min_budget: float, max_budget: float, *, seed: SeedLike, direction: Direction) -> Searcher:
     """BOHB driven by bohpo's default GP with LogEI instead of TPE."""
     return BOHB(
-        space, min_budget, max_budget, surrogate=default_surrogate(), acquisition=LogExpectedImprovement,
-        **options,  # type: ignore[arg-type]
+        space, min_budget, max_budget, surrogate=default_surrogate(), acquisition=LogExpectedImprovement, seed=seed,
+        direction=direction,
     )  # fmt: skip
 
 
