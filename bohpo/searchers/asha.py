@@ -60,10 +60,10 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
         super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed, direction=direction)
         halvings = s_max(self.min_budget, self.max_budget, self.eta)
         rate = check_count(min_early_stopping_rate, "min_early_stopping_rate")
-        if rate > halvings:
+        if rate >= halvings:  # at least one promotion must remain
             raise ValueError(
-                f"min_early_stopping_rate must be at most {halvings} (the halvings from {self.min_budget} to "
-                f"{self.max_budget} at eta = {self.eta}), got {rate}"
+                f"min_early_stopping_rate must be at most {halvings - 1} (one less than the {halvings} halvings from "
+                f"{self.min_budget} to {self.max_budget} at eta = {self.eta}), got {rate}"
             )
         self.min_early_stopping_rate = rate
         top = halvings - rate

@@ -172,12 +172,7 @@ class BayesianOptimizer(Searcher):
                     believer.observe_mean(pending_X)
                 return self.space.decode(self._batch(believer, X, y, pending_X, failed_X, n, generator))
         except NUMERICAL_FAILURES as err:
-            warnings.warn(
-                f"BayesianOptimizer: the model failed ({err}); proposing space-filling points instead",
-                NumericalWarning,
-                stacklevel=3,
-            )
-            return self._space_filling(n)
+            return self._fall_back(err, n)
 
     def _propose_by_density_ratio(self, n: int, generator: torch.Generator) -> list[Config]:
         """``n`` points, each chosen after refitting with the ones before as worse than any value (constant liar).
@@ -196,12 +191,7 @@ class BayesianOptimizer(Searcher):
                 chosen.append(x)
                 X, y = torch.cat([X, x.unsqueeze(0)]), torch.cat([y, y.new_tensor([math.inf])])
         except NUMERICAL_FAILURES as err:
-            warnings.warn(
-                f"BayesianOptimizer: the model failed ({err}); proposing space-filling points instead",
-                NumericalWarning,
-                stacklevel=3,
-            )
-            return self._space_filling(n)
+            return self._fall_back(err, n)
         return self.space.decode(torch.stack(chosen))
 
     def _encode(self, configs: list[Config]) -> Tensor:
@@ -251,6 +241,15 @@ class BayesianOptimizer(Searcher):
             if i + 1 < n:
                 believer.observe_mean(x.unsqueeze(0))
         return torch.stack(chosen)
+
+    def _fall_back(self, err: Exception, n: int) -> list[Config]:
+        """When the model fails numerically: warn, and propose ``n`` space-filling points."""
+        warnings.warn(
+            f"BayesianOptimizer: the model failed ({err}); proposing space-filling points instead",
+            NumericalWarning,
+            stacklevel=4,
+        )
+        return self._space_filling(n)
 
     def _space_filling(self, n: int) -> list[Config]:
         self._n_design += n

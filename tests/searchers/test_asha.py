@@ -96,7 +96,7 @@ def test_asha_rebuilt_from_history_continues_exactly() -> None:
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(ValueError, match="min_early_stopping_rate must be at most 2"):
+    with pytest.raises(ValueError, match="min_early_stopping_rate must be at most 1"):
         AsyncSuccessiveHalving(SPACE, 1, 9, min_early_stopping_rate=3)
     with pytest.raises(ValueError, match="eta must be a finite number > 1"):
         AsyncSuccessiveHalving(SPACE, 1, 9, eta=0.5)
