@@ -27,13 +27,14 @@ from sklearn.base import BaseEstimator, is_classifier
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 
-from bohpo.acquisition.analytic import LogExpectedImprovement
 from bohpo.errors import TrialFailedWarning
-from bohpo.searchers.asha import AsyncSuccessiveHalving
 from bohpo.searchers.base import Searcher
-from bohpo.searchers.bayesian import default_surrogate
-from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving
-from bohpo.searchers.registry import make_searcher, searcher_names
+from bohpo.searchers.registry import (
+    make_fidelity_searcher,
+    make_searcher,
+    searcher_names,
+    searcher_needs_budgets,
+)
 from bohpo.seeding import derive_seed
 from bohpo.space import Categorical, Float, Int, Space
 from bohpo.trial import Trial
@@ -41,7 +42,6 @@ from bohpo.trial import Trial
 __all__ = ["BayesSearchCV", "HyperbandSearchCV", "as_space", "check_parameter_names"]
 
 _SUBSAMPLE_STREAM = 1  # seeding key of the n_samples subsets, apart from the searcher's seed
-_FIDELITY_SEARCHERS = ("hyperband", "successive-halving", "asha", "bohb", "bohb-gp")
 
 
 def as_space(space: Any) -> Space:
@@ -373,10 +373,11 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
                 raise ValueError(f"the resource {self.resource!r} must not be a parameter of the space too")
             if self.max_resources == "auto":
                 raise ValueError(f"max_resources must be given for the resource {self.resource!r} (an int)")
-        if not callable(self.searcher) and self.searcher not in _FIDELITY_SEARCHERS:
+        named = isinstance(self.searcher, str) and searcher_needs_budgets(self.searcher)
+        if not callable(self.searcher) and not named:
+            known = ", ".join(n for n in searcher_names() if searcher_needs_budgets(n))
             raise ValueError(
-                "searcher must be a multi-fidelity searcher (hyperband, successive-halving, asha, bohb, bohb-gp) "
-                f"or a callable, got {self.searcher!r}"
+                f"searcher must be a multi-fidelity searcher ({known}) or a callable, got {self.searcher!r}"
             )
         self._space, self._seed = space, seed
         return super().fit(X, y, **params)
@@ -416,15 +417,9 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
         low, high = float(self.min_resources_), float(self.max_resources_)
         if callable(self.searcher):
             return _check_searcher(self.searcher(space=space, seed=seed, min_budget=low, max_budget=high))
-        common: dict[str, Any] = {"seed": seed, "direction": "maximize"}
-        if self.searcher == "bohb-gp":  # as the registry's bohb-gp: the default GP with LogEI
-            return BOHB(space, low, high, self.eta, surrogate=default_surrogate(),
-                        acquisition=LogExpectedImprovement, **common)  # fmt: skip
-        classes: dict[str, Callable[..., Searcher]] = {
-            "hyperband": Hyperband, "successive-halving": SuccessiveHalving, "asha": AsyncSuccessiveHalving,
-            "bohb": BOHB,
-        }  # fmt: skip
-        return classes[self.searcher](space, low, high, self.eta, **common)
+        return make_fidelity_searcher(
+            self.searcher, space, budgets=(low, high), eta=self.eta, seed=seed, direction="maximize"
+        )
 
     def _run_search(self, evaluate_candidates: Callable[..., dict[str, Any]]) -> None:
         self._split_once()

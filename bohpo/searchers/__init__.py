@@ -9,6 +9,7 @@ from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving, hyperb
 from bohpo.searchers.random import RandomSearch, SobolSearch
 from bohpo.searchers.registry import (
     SearcherFactory,
+    make_fidelity_searcher,
     make_searcher,
     register_searcher,
     searcher_names,
@@ -30,6 +31,7 @@ __all__ = [
     "SobolSearch",
     "SuccessiveHalving",
     "hyperband_brackets",
+    "make_fidelity_searcher",
     "make_searcher",
     "register_searcher",
     "searcher_names",

@@ -14,6 +14,7 @@ from bohpo.acquisition.analytic import (
 from bohpo.searchers.asha import AsyncSuccessiveHalving
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.searchers.bayesian import AcquisitionFactory, BayesianOptimizer, default_surrogate
+from bohpo.searchers.fidelity import MultiFidelitySearcher
 from bohpo.searchers.grid import GridSearch
 from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving
 from bohpo.searchers.peers import BoTorchLoop, OptunaSearcher, optuna_available
@@ -25,6 +26,7 @@ from bohpo.surrogates.tpe import TPE
 __all__ = [
     "Budgets",
     "SearcherFactory",
+    "make_fidelity_searcher",
     "make_searcher",
     "register_searcher",
     "searcher_names",
@@ -95,15 +97,60 @@ if optuna_available():  # the peers join the registry only where Optuna is insta
     )
 
 
-def _bohb_gp(space: Space, min_budget: float, max_budget: float, *, seed: SeedLike, direction: Direction) -> Searcher:
+def _bohb_gp(
+    space: Space, min_budget: float, max_budget: float, eta: float = 3, *, seed: SeedLike, direction: Direction
+) -> Searcher:
     """BOHB driven by bohpo's default GP with LogEI instead of TPE."""
     return BOHB(
-        space, min_budget, max_budget, surrogate=default_surrogate(), acquisition=LogExpectedImprovement, seed=seed,
-        direction=direction,
+        space, min_budget, max_budget, eta, surrogate=default_surrogate(), acquisition=LogExpectedImprovement,
+        seed=seed, direction=direction,
     )  # fmt: skip
 
 
-def _fidelity(name: str, cls: Callable[..., Searcher]) -> SearcherFactory:
+_FIDELITY: dict[str, Callable[..., Searcher]] = {
+    "successive-halving": SuccessiveHalving,
+    "hyperband": Hyperband,
+    "asha": AsyncSuccessiveHalving,
+    "bohb": BOHB,
+    "bohb-gp": _bohb_gp,
+}
+
+
+def make_fidelity_searcher(
+    name: str,
+    space: Space,
+    *,
+    budgets: Budgets,
+    eta: float = 3,
+    seed: SeedLike = None,
+    direction: Direction = "minimize",
+) -> MultiFidelitySearcher:
+    """Build the built-in multi-fidelity searcher named ``name`` with a halving rate of choice (the registry's
+    factories use the default, 3).
+
+    Args:
+        name: ``"successive-halving"``, ``"hyperband"``, ``"asha"``, ``"bohb"`` or ``"bohb-gp"``.
+        space, seed, direction: Passed to the searcher.
+        budgets: ``(min_budget, max_budget)``.
+        eta: Halving rate, > 1 (the searcher checks it, with the budgets).
+
+    Returns:
+        The searcher, with no trials yet.
+
+    Example:
+        >>> from bohpo.space import Float, Space
+        >>> searcher = make_fidelity_searcher("hyperband", Space({"x": Float(0.0, 1.0)}), budgets=(1, 16), eta=2)
+        >>> searcher.eta, [t.budget for t in searcher.ask(3)]
+        (2.0, [1.0, 1.0, 1.0])
+    """
+    if name not in _FIDELITY:
+        raise ValueError(f"{name!r} is not a multi-fidelity searcher; known: {', '.join(sorted(_FIDELITY))}")
+    searcher = _FIDELITY[name](space, budgets[0], budgets[1], eta, seed=seed, direction=direction)
+    assert isinstance(searcher, MultiFidelitySearcher)
+    return searcher
+
+
+def _fidelity(name: str) -> SearcherFactory:
     def build(
         space: Space, seed: SeedLike, direction: Direction, n_trials: int | None, budgets: Budgets | None
     ) -> Searcher:
@@ -111,17 +158,13 @@ def _fidelity(name: str, cls: Callable[..., Searcher]) -> SearcherFactory:
             raise ValueError(
                 f"{name} chooses budgets, so it needs a multi-fidelity problem (one with min_budget and max_budget)"
             )
-        return cls(space, budgets[0], budgets[1], seed=seed, direction=direction)
+        return make_fidelity_searcher(name, space, budgets=budgets, seed=seed, direction=direction)
 
     return build
 
 
-_FIDELITY = {"successive-halving", "hyperband", "asha", "bohb", "bohb-gp"}
-_FACTORIES["successive-halving"] = _fidelity("successive-halving", SuccessiveHalving)
-_FACTORIES["hyperband"] = _fidelity("hyperband", Hyperband)
-_FACTORIES["asha"] = _fidelity("asha", AsyncSuccessiveHalving)
-_FACTORIES["bohb"] = _fidelity("bohb", BOHB)
-_FACTORIES["bohb-gp"] = _fidelity("bohb-gp", _bohb_gp)
+for _name in _FIDELITY:
+    _FACTORIES[_name] = _fidelity(_name)
 
 
 def searcher_needs_budgets(name: str) -> bool:

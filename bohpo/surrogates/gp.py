@@ -98,8 +98,8 @@ class GP:
         max_iter: L-BFGS-B iterations per fit.
         warm_start: Start each fit from the previous fit's hyperparameters (when the dimension matches).
         output_transform: ``None`` (values are only standardised) or ``"yeo-johnson"``: a power transform fitted to
-            the values at each fit, for heavy-tailed objectives. It is increasing, so the incumbent is kept; with it,
-            ``predict`` and ``best_y`` are on the transformed scale (what the acquisitions compare).
+            the distinct values at each fit, for heavy-tailed objectives. It is increasing, so the incumbent is kept;
+            with it, ``predict`` and ``best_y`` are on the transformed scale (what the acquisitions compare).
         input_warping: ``False``, ``True`` (warp every column) or a list of the encoded columns to warp with a
             learned Kumaraswamy CDF. The warp's two parameters per column are fitted with the kernel's; the fit then
             takes autograd's gradient instead of the closed form, and costs a few times more.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -41,6 +42,26 @@ def test_yeo_johnson_pulls_in_a_right_tail_and_leaves_constants_alone() -> None:
     assert YeoJohnson().fit(y).lmbda < 1
     constant = YeoJohnson().fit(torch.full((5,), 3.0, dtype=torch.float64))
     assert constant.lmbda == 1.0
+
+
+def test_yeo_johnson_is_fitted_to_distinct_values_so_a_plateau_does_not_drive_lambda() -> None:
+    # cross-validated accuracies, negated: a plateau at the best value visited many times, a few failures far off
+    plateau = [-0.9883] * 30
+    others = [-0.9076, -0.1013, -0.9249, -0.1681, -0.1619, -0.9761, -0.3472, -0.9789]
+    y = torch.tensor(plateau + others, dtype=torch.float64)
+    distinct = torch.tensor(plateau[:1] + others, dtype=torch.float64)  # first occurrences, in order
+    fitted = YeoJohnson().fit(y)
+    assert fitted.lmbda == YeoJohnson().fit(distinct).lmbda
+    counted = stats.yeojohnson_normmax(((y - y.mean()) / y.std(unbiased=False)).numpy())
+    assert counted < -2  # what counting the plateau's multiplicity would give
+    assert 0 < fitted.lmbda < 2  # the distinct values are not skewed enough to call for a strong transform
+    # two distinct values however many ties: nothing to fit, the identity on standardised values
+    two = YeoJohnson().fit(torch.tensor([0.0] * 30 + [1.0], dtype=torch.float64))
+    assert two.lmbda == 1.0
+    with pytest.raises(ValueError, match=r"shape \(n,\)"):
+        YeoJohnson().fit(y.reshape(2, -1))
+    with pytest.raises(ValueError, match="finite"):
+        YeoJohnson().fit(torch.tensor([0.0, math.nan, 1.0, 2.0], dtype=torch.float64))
 
 
 def test_kumaraswamy_warp_is_the_cdf_on_its_columns_only() -> None:
