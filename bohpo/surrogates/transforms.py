@@ -24,12 +24,12 @@ import torch
 from gpytorch.constraints import Interval
 from gpytorch.module import Module
 from gpytorch.priors import LogNormalPrior
-from scipy import stats
+from scipy import optimize
 from torch import Tensor
 
 from bohpo.errors import NumericalWarning
 
-__all__ = ["KumaraswamyWarp", "YeoJohnson"]
+__all__ = ["KumaraswamyWarp", "YeoJohnson", "yeo_johnson_normmax"]
 
 _MAX_LOG_CONCENTRATION = 3.0
 _EPS = 1e-7  # inputs are clipped to [eps, 1 - eps]: the derivative in a of x^a is -inf * 0 at x = 0
@@ -136,7 +136,7 @@ class YeoJohnson:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             try:
-                lmbda = float(stats.yeojohnson_normmax((values - mu) / sigma))
+                lmbda = yeo_johnson_normmax((values - mu) / sigma)
             except (ValueError, FloatingPointError, np.linalg.LinAlgError):
                 lmbda = math.nan
         if not math.isfinite(lmbda):
@@ -156,3 +156,47 @@ class YeoJohnson:
         mirrored = 2 - lmbda
         down = -torch.log1p(-xn) if abs(mirrored) < 1e-8 else -torch.expm1(mirrored * torch.log1p(-xn)) / mirrored
         return torch.where(positive, up, down)
+
+
+def yeo_johnson_normmax(x: np.ndarray) -> float:
+    """The maximum-likelihood Yeo–Johnson lambda of the values ``x`` (n,): scipy's ``yeojohnson_normmax``, the same
+    bounded search (``fminbound`` between the bounds that keep the transform from overflowing, xtol 1.48e-8) on the
+    same log-likelihood, written out with numpy.
+
+    scipy's version spends 85% of its time in the argument handling of ``yeojohnson_llf``, which it calls about 16
+    times: 8.5 ms against 0.9 ms here for 50 values, and it ran at every GP fit. Tests check that both give the same
+    lambda (to the last bit on scipy 1.17).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if np.all(x == 0):
+        return 1.0
+    log1p_max = np.log1p(20 * np.max(np.abs(x)))  # values up to 20 times the largest stay finite
+    log_eps = np.log(np.finfo(np.float64).eps)
+    lower = (np.log(np.finfo(np.float64).tiny) - log_eps) / 2 / log1p_max
+    upper = (np.log(np.finfo(np.float64).max) + log_eps) / 2 / log1p_max
+    if np.all(x < 0):
+        lower, upper = 2 - upper, 2 - lower
+    elif np.any(x < 0):
+        lower, upper = max(2 - upper, lower), min(2 - lower, upper)
+    log_jacobian = np.sum(np.sign(x) * np.log1p(np.abs(x)))  # d log T / dx summed, up to the factor lambda - 1
+    return float(optimize.fminbound(_negative_log_likelihood, lower, upper, args=(x, log_jacobian), xtol=1.48e-8))
+
+
+def _negative_log_likelihood(lmbda: float, x: np.ndarray, log_jacobian: float) -> float:
+    """-(log-likelihood) of lambda: a Gaussian fitted to the transformed x (n,), plus the log Jacobian."""
+    eps = np.finfo(np.float64).eps
+    out = np.zeros_like(x)
+    positive = x >= 0
+    if abs(lmbda) < eps:
+        out[positive] = np.log1p(x[positive])
+    else:
+        out[positive] = np.expm1(lmbda * np.log1p(x[positive])) / lmbda
+    if abs(lmbda - 2) > eps:
+        out[~positive] = -np.expm1((2 - lmbda) * np.log1p(-x[~positive])) / (2 - lmbda)
+    else:
+        out[~positive] = -np.log1p(-x[~positive])
+    variance = np.var(out)
+    if not variance >= np.finfo(np.float64).smallest_normal:
+        return math.inf  # a collapsed transform: rejected, as scipy does
+    log_likelihood = -x.shape[0] / 2 * np.log(variance) + (lmbda - 1) * log_jacobian
+    return math.inf if np.isinf(log_likelihood) else float(-log_likelihood)

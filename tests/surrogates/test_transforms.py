@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import torch
 from scipy import stats
 
 from bohpo.surrogates import GP, KumaraswamyWarp, YeoJohnson
+from bohpo.surrogates.transforms import yeo_johnson_normmax
 
 
 def _skewed(n: int = 30, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -26,6 +28,25 @@ def test_yeo_johnson_matches_scipy_on_standardised_values() -> None:
     assert transform.lmbda == pytest.approx(stats.yeojohnson_normmax(z), rel=1e-6)  # a bounded search
     expected = stats.yeojohnson(z, lmbda=transform.lmbda)
     np.testing.assert_allclose(transform(y).numpy(), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda g, n: g.normal(size=n),
+        lambda g, n: np.exp(3 * g.normal(size=n)),  # a long right tail
+        lambda g, n: -np.exp(2 * g.normal(size=n)),  # all negative: the mirrored bounds
+        lambda g, n: g.standard_cauchy(size=n),  # both tails
+        lambda g, n: np.r_[np.zeros(n), 1.0, 2.0],  # mostly zeros
+    ],
+)
+def test_yeo_johnson_normmax_gives_scipys_lambda(draw: Callable[[np.random.Generator, int], np.ndarray]) -> None:
+    g = np.random.default_rng(0)
+    for n in (3, 10, 60, 400):
+        x = draw(g, n)
+        z = (x - x.mean()) / x.std()
+        assert yeo_johnson_normmax(z) == pytest.approx(stats.yeojohnson_normmax(z), rel=1e-9, abs=1e-9)
+    assert yeo_johnson_normmax(np.zeros(4)) == 1.0
 
 
 @pytest.mark.parametrize("lmbda", [-1.0, 0.0, 0.5, 2.0, 3.0])
