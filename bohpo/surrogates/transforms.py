@@ -5,9 +5,9 @@ Glossary:
     y   (n,) values (minimised);  X (n, D) points of the unit cube.
 
 Output: the Yeo–Johnson power transform (Yeo & Johnson 2000), fitted to the standardised distinct values by maximum
-likelihood (scipy's ``yeojohnson_normmax``). It is strictly increasing for every lambda, so the order of the values,
-and so the incumbent and what counts as an improvement, are kept; heavy tails and outliers are pulled in before the GP
-sees them.
+likelihood (:func:`yeo_johnson_normmax`: scipy's search without its overhead). It is strictly increasing for every
+lambda, so the order of the values, and so the incumbent and what counts as an improvement, are kept; heavy tails and
+outliers are pulled in before the GP sees them.
 
 Input: a Kumaraswamy CDF per column, w(x) = 1 - (1 - x^a)^b with learned a, b > 0 (Snoek et al. 2014), which lets a
 stationary kernel model a function whose scale of variation changes across the column (a log-like or exp-like
