@@ -11,6 +11,7 @@ Glossary:
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 import warnings
@@ -78,11 +79,21 @@ class MultiFidelitySearcher(Searcher):
         """The next trial (or ``n`` of them): each says its configuration, its budget and its ``config_id``.
 
         A new configuration's trial starts a ``config_id``; a promoted configuration's trial carries the
-        ``config_id`` of its evaluations at smaller budgets.
+        ``config_id`` of its evaluations at smaller budgets. A batch is all or nothing: if proposing one of its
+        trials raises (a model's error, an interrupt), the trials already made are taken back and the schedule is
+        as before the call.
         """
         count = 1 if n is None else check_count(n, "n", minimum=1)
         generator = torch_generator(self.seed, _ASK_STREAM, self._n_asks)
-        trials = [self._next_trial(generator) for _ in range(count)]
+        first, saved = len(self._trials), copy.deepcopy(self._state())  # the state holds the live rung lists
+        try:
+            trials = [self._next_trial(generator) for _ in range(count)]
+        except BaseException:
+            for trial_id in range(first, len(self._trials)):
+                del self._trials[trial_id], self._keys[trial_id]
+                self._pending.pop(trial_id, None)
+            self._load_state(saved)
+            raise
         self._n_asks += 1
         return trials[0] if n is None else trials
 

@@ -13,7 +13,7 @@ import torch
 
 from bohpo.errors import TrialFailedWarning
 from bohpo.problems import Branin, FidelityBiased
-from bohpo.searchers import BOHB, Hyperband, SuccessiveHalving, hyperband_brackets
+from bohpo.searchers import BOHB, AsyncSuccessiveHalving, Hyperband, SuccessiveHalving, hyperband_brackets
 from bohpo.searchers.hyperband import successive_halving_rungs
 from bohpo.space import Float, Space
 from bohpo.surrogates import GP, TPE
@@ -263,3 +263,35 @@ def test_bohb_treats_pending_promotions_as_known_and_new_pending_configurations_
     tpe = bohb.surrogate
     assert isinstance(tpe, TPE)
     assert tpe.good.weights.shape[0] + tpe.bad.weights.shape[0] - 2 == 9 + 2
+
+
+@pytest.mark.parametrize("make", [Hyperband, SuccessiveHalving, BOHB, AsyncSuccessiveHalving])
+def test_a_batch_that_fails_halfway_leaves_the_searcher_as_it_was(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    searcher = make(SPACE, 1, 9, seed=3)
+    twin = make(SPACE, 1, 9, seed=3)
+    _drive(searcher, 6)
+    _drive(twin, 6)
+    pending = searcher.ask(2)
+    twin.ask(2)
+    before = searcher.to_json()
+    draws = {"n": 0}
+    real = type(searcher)._new_config
+
+    def fails_on_the_third_draw(self: Any, generator: torch.Generator) -> Any:
+        draws["n"] += 1
+        if draws["n"] == 3:
+            raise KeyboardInterrupt  # or a model's error: whatever stops the batch halfway
+        return real(self, generator)
+
+    monkeypatch.setattr(type(searcher), "_new_config", fails_on_the_third_draw)
+    with pytest.raises(KeyboardInterrupt):
+        searcher.ask(8)
+    assert draws["n"] == 3  # two trials were made before the failure...
+    assert searcher.to_json() == before  # ...and taken back, schedule included
+    assert {t.id for t in searcher.pending} == {t.id for t in pending}
+    monkeypatch.undo()
+    # the searcher goes on exactly as one whose batch never failed
+    after, expected = searcher.ask(8), twin.ask(8)
+    assert [(t.id, t.params, t.budget, t.config_id) for t in after] == [
+        (t.id, t.params, t.budget, t.config_id) for t in expected
+    ]
