@@ -240,6 +240,7 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
             run.id, n, params=_json_params(told.params), value=told.value,
             status="complete" if told.status is TrialStatus.COMPLETE else "failed",
             ask_seconds=ask_seconds, eval_seconds=eval_seconds, state=searcher.to_json(), budget=told.budget,
+            config_id=told.config_id,
         )  # fmt: skip
         n += 1
         if on_trial is not None:

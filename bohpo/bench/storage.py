@@ -4,7 +4,10 @@ Two tables:
     runs    one row per (problem, searcher, seed): the planned budget, the status (``running`` / ``done``), the number
             of trials committed, and the searcher's saved state (its JSON history) after the last of them;
     trials  one row per finished trial: its number in the run, params (JSON), budget, value, status (``complete`` /
-            ``failed``), the seconds the searcher took to ask it and the seconds the evaluation took, and when.
+            ``failed``), the seconds the searcher took to ask it and the seconds the evaluation took, when, and its
+            ``config_id`` (the trial number that first evaluated its configuration: a multi-fidelity searcher's
+            promoted trials share it). A file written before ``config_id`` existed gets the column when opened; its
+            old rows hold NULL there.
 
 A trial and the searcher state that includes it are written in one transaction, so after a crash (even SIGKILL) the
 file holds a consistent prefix of every run: resuming loads the state and asks the next trial, which is the one the
@@ -54,6 +57,7 @@ CREATE TABLE IF NOT EXISTS trials (
     ask_seconds REAL NOT NULL,
     eval_seconds REAL NOT NULL,
     finished_at REAL NOT NULL,
+    config_id INTEGER,
     PRIMARY KEY (run_id, number)
 );
 """
@@ -85,6 +89,7 @@ class TrialRecord:
     ask_seconds: float
     eval_seconds: float
     finished_at: float
+    config_id: int | None = None
 
 
 class Storage:
@@ -111,6 +116,7 @@ class Storage:
         self.timeout = float(timeout)
         self._local = threading.local()  # one connection per thread: sqlite3 connections stay in their thread
         self._db().executescript(_SCHEMA)  # each statement its own transaction; IF NOT EXISTS makes it idempotent
+        self._add_missing_columns()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "timeout": self.timeout}
@@ -146,6 +152,17 @@ class Storage:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    def _add_missing_columns(self) -> None:
+        """Bring a file written by an older bohpo up to this schema (the trials' ``config_id``)."""
+        if "config_id" in self._columns("trials"):
+            return
+        with self._write() as db:  # another process may be doing the same: look again under the lock
+            if "config_id" not in self._columns("trials"):
+                db.execute("ALTER TABLE trials ADD COLUMN config_id INTEGER")
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self._db().execute(f"PRAGMA table_info({table})")}
 
     def close(self) -> None:
         """Close this thread's connection (it reopens on the next use)."""
@@ -224,6 +241,7 @@ class Storage:
         eval_seconds: float,
         state: str,
         budget: float | None = None,
+        config_id: int | None = None,
     ) -> None:
         """Write trial ``number`` of a run and the searcher state that includes it, in one transaction.
 
@@ -242,14 +260,15 @@ class Storage:
                 raise RuntimeError(f"run {run_id} has {have} trials: trial {number} cannot be committed")
             db.execute(
                 "INSERT INTO trials (run_id, number, params, budget, value, status, ask_seconds, eval_seconds, "
-                "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, number, json.dumps(params), budget, value, status, ask_seconds, eval_seconds, now),
+                "finished_at, config_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, number, json.dumps(params), budget, value, status, ask_seconds, eval_seconds, now, config_id),
             )
 
     def trials(self, run_id: int | None = None) -> list[TrialRecord]:
         """The trials of one run (or of all runs), by run then number."""
         query = (
-            "SELECT run_id, number, params, budget, value, status, ask_seconds, eval_seconds, finished_at FROM trials"
+            "SELECT run_id, number, params, budget, value, status, ask_seconds, eval_seconds, finished_at, config_id "
+            "FROM trials"
         )
         rows = (
             self._db().execute(query + " WHERE run_id = ? ORDER BY number", (run_id,))

@@ -189,6 +189,13 @@ def test_multi_fidelity_searchers_run_on_multi_fidelity_problems(tmp_path: Path)
             assert budgets == {None}
         else:
             assert budgets <= {1.0, 3.0, 9.0, 27.0, 81.0}
+        # config_id names the trial that first evaluated the configuration; a promotion carries it up
+        for t in trials:
+            origin = trials[t.config_id]  # type: ignore[index]
+            assert origin.params == t.params and origin.config_id == origin.number <= t.number
+            assert origin.budget is None or origin.budget <= t.budget  # type: ignore[operator]
+        promoted = [t for t in trials if t.config_id != t.number]
+        assert bool(promoted) == (run.searcher == "asha")  # in 30 trials only ASHA promotes
     results = load_results(db)
     # Hyperband's first 30 trials are all at budget 1: no full-budget value, so no best value yet
     assert np.isnan(results.curves[("mf-branin", "hyperband")]).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -77,3 +78,30 @@ def test_several_processes_write_at_once_and_nothing_is_lost(tmp_path: Path) -> 
 def test_a_path_is_required() -> None:
     with pytest.raises(TypeError, match="storage path must be a file path, got None"):
         Storage(None)  # type: ignore[arg-type]
+
+
+def test_a_file_from_before_config_id_gets_the_column_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE runs (id INTEGER PRIMARY KEY, problem TEXT NOT NULL, searcher TEXT NOT NULL, seed INTEGER NOT NULL,
+            budget INTEGER NOT NULL, searcher_budget INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'running',
+            n_trials INTEGER NOT NULL DEFAULT 0, state TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+            UNIQUE (problem, searcher, seed));
+        CREATE TABLE trials (run_id INTEGER NOT NULL REFERENCES runs (id), number INTEGER NOT NULL,
+            params TEXT NOT NULL, budget REAL, value REAL, status TEXT NOT NULL, ask_seconds REAL NOT NULL,
+            eval_seconds REAL NOT NULL, finished_at REAL NOT NULL, PRIMARY KEY (run_id, number));
+        INSERT INTO runs VALUES (1, 'branin', 'random', 0, 2, 2, 'running', 1, '{}', 0.0, 0.0);
+        INSERT INTO trials VALUES (1, 0, '{"x0": 1.0}', NULL, 3.5, 'complete', 0.1, 0.2, 0.0);
+        """
+    )
+    old.close()
+    storage = Storage(path)
+    storage.commit_trial(
+        1, 1, params={"x0": 2.0}, value=1.5, status="complete", ask_seconds=0.1, eval_seconds=0.2, state="{}",
+        config_id=1,
+    )  # fmt: skip
+    assert [(t.number, t.value, t.config_id) for t in storage.trials(1)] == [(0, 3.5, None), (1, 1.5, 1)]
+    Storage(path)  # opening it again changes nothing
+    assert [t.config_id for t in Storage(path).trials(1)] == [None, 1]
