@@ -56,7 +56,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--problems", type=_names, help="comma-separated problem names")
     run.add_argument("--searchers", type=_names, help="comma-separated searcher names")
     run.add_argument("--seeds", type=_seeds, help="a count (seeds 0..n-1) or comma-separated seeds")
-    run.add_argument("--budget", type=int, help="trials per run")
+    run.add_argument(
+        "--budget", type=int, help="trials per run (full-budget evaluations' worth for a multi-fidelity searcher)"
+    )
     run.add_argument("--db", required=True, help="the SQLite file (created if missing)")
     run.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in this process)")
     run.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on this Dask cluster instead")

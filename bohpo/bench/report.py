@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bohpo.bench.runner import trial_cost
 from bohpo.bench.storage import Storage
 from bohpo.problems import make_problem
+from bohpo.searchers import searcher_needs_budgets
 
 __all__ = ["Results", "load_results", "markdown", "rank_values", "value_at", "write_report"]
 
@@ -34,8 +36,9 @@ class Results:
     """Best-so-far curves and per-ask timings of every run in a storage file.
 
     Attributes:
-        curves: ``{(problem, searcher): array (seeds, budget)}`` best value so far after each trial (NaN past a run's
-            end or before its first successful trial).
+        curves: ``{(problem, searcher): array (seeds, budget)}`` best value so far after each trial, or, for a
+            multi-fidelity searcher, after each full-budget evaluation's worth of budget spent (NaN past a run's end
+            or before its first successful full-budget trial).
         seeds: ``{(problem, searcher): [seed, ...]}`` in the rows' order.
         ask_seconds: ``{searcher: array (trials,)}`` seconds per ``ask`` over all its runs, and
             ``ask_observations`` the number of observations the searcher had at each of those asks.
@@ -131,7 +134,9 @@ def load_results(storage: Storage | str | Path) -> Results:
     """Read every run of a storage file into best-so-far curves and timings.
 
     On a multi-fidelity problem only evaluations at its full budget count towards the best value so far (a value at
-    a smaller budget is a cheaper, biased estimate); every trial, whatever its budget, is one step of the curve.
+    a smaller budget is a cheaper, biased estimate). A step of a multi-fidelity searcher's curve is one full-budget
+    evaluation's worth of budget (what its run was given; see :mod:`bohpo.bench.runner`): a trial counts from the
+    step in which its cumulative cost ends, so the curves of all searchers are read at equal cost.
     """
     store = storage if isinstance(storage, Storage) else Storage(storage)
     every = store.runs()
@@ -149,6 +154,8 @@ def load_results(storage: Storage | str | Path) -> Results:
         values = np.array(
             [t.value if t.status == "complete" and t.value is not None and full(t.budget) else np.nan for t in trials]
         )
+        if searcher_needs_budgets(run.searcher):
+            values = _per_budget_step(values, [t.budget for t in trials], _cost(run.problem), run.budget)
         best = np.fmin.accumulate(values) if values.size else values
         rows.setdefault((run.problem, run.searcher), []).append((run.seed, best))
         observed = np.cumsum(np.r_[0, [t.status != "pending" for t in trials]])[:-1]
@@ -178,6 +185,25 @@ def load_results(storage: Storage | str | Path) -> Results:
         known_optimum=known,
         unfinished=len(every) - len(runs),
     )
+
+
+def _per_budget_step(
+    values: np.ndarray, budgets: list[float | None], cost: Callable[[float | None], float], steps: int
+) -> np.ndarray:
+    """values (trials,) -> (steps,): the best value of the trials whose cumulative cost ends in each step (1 full
+    evaluation's worth each; the run's last trial, which may overshoot, counts in the last step)."""
+    ends = np.cumsum([cost(b) for b in budgets])
+    step = np.clip(np.ceil(ends - 1e-9).astype(int), 1, steps) - 1  # (trials,) 0-based
+    out = np.full(steps, np.nan)
+    np.fmin.at(out, step, values)
+    return out
+
+
+def _cost(problem: str) -> Callable[[float | None], float]:
+    try:
+        return trial_cost(make_problem(problem))
+    except ValueError:  # a problem of a newer or another registry: every trial costs one
+        return lambda budget: 1.0
 
 
 def _full_budget(problem: str) -> Callable[[float | None], bool]:

@@ -1,6 +1,9 @@
 """The benchmark runner: searchers x problems x seeds, each finished trial committed before the next is asked.
 
-A *run* is one searcher on one problem with one seed, for ``budget`` trials. Runs are independent, so they are the
+A *run* is one searcher on one problem with one seed, for ``budget`` trials; for a multi-fidelity searcher (Hyperband,
+ASHA, BOHB...) ``budget`` counts full-budget evaluations' worth instead: a trial at budget b costs b / max_budget of
+one, and the run goes on until it has spent ``budget``, so it is compared with the others at equal cost. Runs are
+independent, so they are the
 unit of parallel work: each is executed by :func:`execute_run`, in this process or on any
 ``concurrent.futures.Executor`` (a local process pool by default, a Dask cluster's executor when given), and each
 writes its own trials to the shared :class:`~bohpo.bench.storage.Storage` as it goes. Inside a run the loop is
@@ -19,7 +22,7 @@ import multiprocessing
 import os
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +33,9 @@ from bohpo.problems.multifidelity import multifidelity_problem_names
 from bohpo.searchers import make_searcher, searcher_names, searcher_needs_budgets
 from bohpo.trial import TrialStatus
 
-__all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite"]
+__all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite", "trial_cost"]
+
+_SPENT_TOLERANCE = 1e-9  # budgets summed in floating point: 27 trials at 1/27 of the budget have spent 1
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ def plan_runs(
     Args:
         problems, searchers: Registered names (``bohpo bench list`` shows them).
         seeds: A count n (seeds 0..n-1) or the seeds themselves.
-        budget: Trials per run, >= 1.
+        budget: Trials per run, >= 1 (full-budget evaluations' worth for a multi-fidelity searcher).
 
     Raises:
         ValueError: an unknown name, no problems or searchers, a bad seed or budget; the message names it.
@@ -138,12 +143,14 @@ def run_suite(
                 f"{spec.problem}, seed {spec.seed}, with {run.n_trials} trials); pass resume=True (--resume) to "
                 "continue them, or use another file"
             )
-    todo, remaining = [], 0
+    todo: list[RunSpec] = []
+    remaining: int | None = 0  # trials to go; unknown (None) when a multi-fidelity run is among them
     for spec in specs:
         run = store.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
-        if not (run.status == "done" and run.n_trials >= spec.budget):
+        if not (run.status == "done" and run.n_trials >= spec.budget):  # a trial costs at most 1
             todo.append(spec)
-            remaining += max(spec.budget - run.n_trials, 0)
+            fidelity = searcher_needs_budgets(spec.searcher)
+            remaining = None if remaining is None or fidelity else remaining + max(spec.budget - run.n_trials, 0)
     errors = _execute(
         todo, store, executor=executor, workers=workers, progress=progress, n_total=len(specs), n_trials=remaining
     )
@@ -165,7 +172,7 @@ def _execute(
     workers: int,
     progress: bool,
     n_total: int,
-    n_trials: int,
+    n_trials: int | None,
 ) -> list[tuple[RunSpec, BaseException]]:
     bars = _Bars(store, n_total, n_total - len(specs), n_trials, enabled=progress)
     errors: list[tuple[RunSpec, BaseException]] = []
@@ -219,7 +226,9 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     state, n = storage.run_state(run.id)
     if state is not None:
         searcher.load_history(state)
-    while n < spec.budget:
+    cost = trial_cost(problem) if searcher_needs_budgets(spec.searcher) else (lambda budget: 1.0)
+    spent = sum(cost(t.budget) for t in storage.trials(run.id)) if n else 0.0
+    while spent < spec.budget - _SPENT_TOLERANCE:
         start = time.perf_counter()
         try:
             trial = searcher.ask()
@@ -243,12 +252,22 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
             config_id=told.config_id,
         )  # fmt: skip
         n += 1
+        spent += cost(told.budget)
         if on_trial is not None:
             on_trial()
     storage.finish_run(run.id)
     record = storage.find_run(spec.problem, spec.searcher, spec.seed)
     assert record is not None
     return record
+
+
+def trial_cost(problem: Any) -> Callable[[float | None], float]:
+    """What a trial costs in full-budget evaluations: budget / max_budget on a multi-fidelity problem; 1 for a trial
+    without a budget, and for every trial of a problem without fidelities."""
+    top = getattr(problem, "max_budget", None)
+    if top is None:
+        return lambda budget: 1.0
+    return lambda budget: 1.0 if budget is None else float(budget) / float(top)
 
 
 def _json_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -259,7 +278,7 @@ def _json_params(params: dict[str, Any]) -> dict[str, Any]:
 class _Bars:
     """Two tqdm bars, runs and trials; the trial count is read from storage (workers write there, not here)."""
 
-    def __init__(self, store: Storage, n_runs: int, n_done: int, n_trials: int, *, enabled: bool) -> None:
+    def __init__(self, store: Storage, n_runs: int, n_done: int, n_trials: int | None, *, enabled: bool) -> None:
         self.store, self.enabled = store, enabled
         if not enabled:
             return

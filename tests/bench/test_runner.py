@@ -15,7 +15,7 @@ import pytest
 
 from bohpo.bench import runner as runner_module
 from bohpo.bench.report import load_results
-from bohpo.bench.runner import RunSpec, plan_runs, run_suite
+from bohpo.bench.runner import RunSpec, plan_runs, run_suite, trial_cost
 from bohpo.bench.storage import Storage
 from bohpo.cli import main
 from bohpo.problems import make_problem
@@ -176,30 +176,50 @@ def test_a_budget_sized_searcher_keeps_its_plan_when_a_resume_extends_the_run(tm
 
 def test_multi_fidelity_searchers_run_on_multi_fidelity_problems(tmp_path: Path) -> None:
     db = tmp_path / "runs.db"
-    run_suite(["mf-branin"], ["hyperband", "asha", "random"], 1, 30, db)
+    run_suite(["mf-branin"], ["hyperband", "asha", "random"], 1, 6, db)
     storage = Storage(db)
     problem = make_problem("mf-branin")
+    cost = trial_cost(problem)
+    results = load_results(db)
     for run in storage.runs():
         trials = storage.trials(run.id)
-        assert len(trials) == 30
         for t in trials:
             assert t.value == problem(t.params, t.budget)
         budgets = {t.budget for t in trials}
-        if run.searcher == "random":  # no budgets: every trial at the full one
-            assert budgets == {None}
-        else:
+        spent = np.cumsum([cost(t.budget) for t in trials])
+        if run.searcher == "random":  # no budgets: every trial at the full one, and one trial costs one
+            assert budgets == {None} and len(trials) == 6
+        else:  # 6 full evaluations' worth, and not a trial more
             assert budgets <= {1.0, 3.0, 9.0, 27.0, 81.0}
+            assert spent[-1] >= 6 - 1e-9 > spent[-2] and len(trials) > 6
         # config_id names the trial that first evaluated the configuration; a promotion carries it up
         for t in trials:
             origin = trials[t.config_id]  # type: ignore[index]
             assert origin.params == t.params and origin.config_id == origin.number <= t.number
             assert origin.budget is None or origin.budget <= t.budget  # type: ignore[operator]
         promoted = [t for t in trials if t.config_id != t.number]
-        assert bool(promoted) == (run.searcher == "asha")  # in 30 trials only ASHA promotes
-    results = load_results(db)
-    # Hyperband's first 30 trials are all at budget 1: no full-budget value, so no best value yet
-    assert np.isnan(results.curves[("mf-branin", "hyperband")]).all()
-    assert np.isfinite(results.curves[("mf-branin", "random")][:, -1]).all()
+        assert bool(promoted) == (run.searcher != "random")
+        # the curve is read at equal cost: step k holds the best full-budget value among the trials spent by then
+        curve = results.curves[("mf-branin", run.searcher)][0]
+        assert curve.shape == (6,)
+        full = np.array([t.value if t.budget in (None, 81.0) else np.nan for t in trials])
+        for k in range(5):
+            by_then = full[spent <= k + 1 + 1e-9]
+            expected = np.nanmin(by_then) if np.isfinite(by_then).any() else np.nan
+            np.testing.assert_equal(curve[k], expected)
+        assert curve[-1] == np.nanmin(full)  # the last trial, which may overshoot, counts in the last step
+    # Hyperband's first bracket reaches the full budget after 5 evaluations' worth (81 at 1, 27 at 3, ... 1 at 81)
+    assert np.isnan(results.curves[("mf-branin", "hyperband")][0, :4]).all()
+    assert np.isfinite(results.curves[("mf-branin", "hyperband")][0, -1])
+
+
+def test_a_multi_fidelity_run_extended_on_resume_goes_on_as_one_long_run(tmp_path: Path) -> None:
+    run_suite(["mf-hartmann6"], ["asha"], 1, 2, tmp_path / "cut.db")
+    run_suite(["mf-hartmann6"], ["asha"], 1, 4, tmp_path / "cut.db", resume=True)
+    run_suite(["mf-hartmann6"], ["asha"], 1, 4, tmp_path / "whole.db")
+    cut, whole = Storage(tmp_path / "cut.db"), Storage(tmp_path / "whole.db")
+    rows = [[(t.params, t.budget, t.value, t.config_id) for t in s.trials()] for s in (cut, whole)]
+    assert rows[0] == rows[1] and cut.runs()[0].status == "done"
 
 
 def test_a_multi_fidelity_searcher_on_a_problem_without_budgets_is_refused_before_anything_runs(
