@@ -1,6 +1,6 @@
 """The benchmark machinery: suites, the runner, durable storage."""
 
-from bohpo.bench.runner import RunSpec, execute_run, plan_runs, run_suite
+from bohpo.bench.runner import RunSpec, execute_run, plan_runs, run_suite, trial_cost
 from bohpo.bench.storage import RunRecord, Storage, TrialRecord
 from bohpo.bench.suites import SUITES, Suite, get_suite
 
@@ -15,4 +15,5 @@ __all__ = [
     "get_suite",
     "plan_runs",
     "run_suite",
+    "trial_cost",
 ]

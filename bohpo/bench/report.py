@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bohpo.bench.runner import trial_cost
+from bohpo.bench.runner import _SPENT_TOLERANCE, trial_cost
 from bohpo.bench.storage import Storage
 from bohpo.problems import make_problem
 from bohpo.searchers import searcher_needs_budgets
@@ -87,7 +87,7 @@ class Results:
         return self.regret(problem, searcher) / self.scale(problem)[0]
 
     def ranks(self, problem: str, at: int | None = None) -> dict[str, float]:
-        """Mean rank of each searcher over the seeds all of them ran, by best value after ``at`` trials (default:
+        """Mean rank of each searcher over the seeds all of them ran, by best value after ``at`` steps (default:
         each run's end)."""
         searchers = [s for s in self.searchers if (problem, s) in self.curves]
         common = sorted(set.intersection(*(set(self.seeds[(problem, s)]) for s in searchers))) if searchers else []
@@ -108,7 +108,8 @@ def _final(regret: np.ndarray) -> np.ndarray:
 
 
 def value_at(row: np.ndarray, at: int | None) -> float:
-    """The best-so-far value after ``at`` trials (or at the run's end), NaN if there is none yet."""
+    """The best-so-far value after ``at`` steps, trials or full evaluations' worth (or at the run's end), NaN if there
+    is none yet."""
     finite = row[: at if at is not None else len(row)]
     finite = finite[~np.isnan(finite)]
     return float(finite[-1]) if finite.size else math.nan
@@ -190,11 +191,15 @@ def load_results(storage: Storage | str | Path) -> Results:
 def _per_budget_step(
     values: np.ndarray, budgets: list[float | None], cost: Callable[[float | None], float], steps: int
 ) -> np.ndarray:
-    """values (trials,) -> (steps,): the best value of the trials whose cumulative cost ends in each step (1 full
-    evaluation's worth each; the run's last trial, which may overshoot, counts in the last step)."""
+    """values (trials,) -> (k,): the best value of the trials whose cumulative cost ends in each step (1 full
+    evaluation's worth each), for the k <= ``steps`` steps the run reached (a run given less, or stored when its
+    budget counted trials, ends earlier); the run's last trial, which may overshoot, counts in the last step."""
+    if not budgets:
+        return np.full(0, np.nan)
     ends = np.cumsum([cost(b) for b in budgets])
-    step = np.clip(np.ceil(ends - 1e-9).astype(int), 1, steps) - 1  # (trials,) 0-based
-    out = np.full(steps, np.nan)
+    reached = min(steps, max(math.ceil(ends[-1] - _SPENT_TOLERANCE), 1))
+    step = np.clip(np.ceil(ends - _SPENT_TOLERANCE).astype(int), 1, reached) - 1  # (trials,) 0-based
+    out = np.full(reached, np.nan)
     np.fmin.at(out, step, values)
     return out
 

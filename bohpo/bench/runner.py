@@ -1,10 +1,10 @@
 """The benchmark runner: searchers x problems x seeds, each finished trial committed before the next is asked.
 
-A *run* is one searcher on one problem with one seed, for ``budget`` trials; for a multi-fidelity searcher (Hyperband,
-ASHA, BOHB...) ``budget`` counts full-budget evaluations' worth instead: a trial at budget b costs b / max_budget of
-one, and the run goes on until it has spent ``budget``, so it is compared with the others at equal cost. Runs are
-independent, so they are the
-unit of parallel work: each is executed by :func:`execute_run`, in this process or on any
+A *run* is one searcher on one problem with one seed, for ``budget`` trials; for a multi-fidelity searcher
+(Hyperband, ASHA, BOHB...) ``budget`` counts full-budget evaluations' worth instead: a trial at budget b costs
+b / max_budget of one, and the run goes on until it has spent ``budget`` (its last trial may go past it by less than
+one), so it is compared with the others at equal cost. Runs are independent, so they are the unit of parallel work:
+each is executed by :func:`execute_run`, in this process or on any
 ``concurrent.futures.Executor`` (a local process pool by default, a Dask cluster's executor when given), and each
 writes its own trials to the shared :class:`~bohpo.bench.storage.Storage` as it goes. Inside a run the loop is
 sequential — ask, evaluate, tell, commit — so a searcher's trials do not depend on how many workers there are.
@@ -40,7 +40,8 @@ _SPENT_TOLERANCE = 1e-9  # budgets summed in floating point: 27 trials at 1/27 o
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: a registered problem and searcher, a seed, and a number of trials."""
+    """One run: a registered problem and searcher, a seed, and a budget (trials; full-budget evaluations' worth for a
+    multi-fidelity searcher)."""
 
     problem: str
     searcher: str
@@ -147,9 +148,9 @@ def run_suite(
     remaining: int | None = 0  # trials to go; unknown (None) when a multi-fidelity run is among them
     for spec in specs:
         run = store.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
-        if not (run.status == "done" and run.n_trials >= spec.budget):  # a trial costs at most 1
+        fidelity = searcher_needs_budgets(spec.searcher)
+        if not (run.status == "done" and _spent(store, run, fidelity) >= spec.budget - _SPENT_TOLERANCE):
             todo.append(spec)
-            fidelity = searcher_needs_budgets(spec.searcher)
             remaining = None if remaining is None or fidelity else remaining + max(spec.budget - run.n_trials, 0)
     errors = _execute(
         todo, store, executor=executor, workers=workers, progress=progress, n_total=len(specs), n_trials=remaining
@@ -226,8 +227,9 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     state, n = storage.run_state(run.id)
     if state is not None:
         searcher.load_history(state)
-    cost = trial_cost(problem) if searcher_needs_budgets(spec.searcher) else (lambda budget: 1.0)
-    spent = sum(cost(t.budget) for t in storage.trials(run.id)) if n else 0.0
+    fidelity = searcher_needs_budgets(spec.searcher)
+    cost = trial_cost(problem) if fidelity else (lambda budget: 1.0)
+    spent = sum(cost(t.budget) for t in storage.trials(run.id)) if fidelity else float(n)
     while spent < spec.budget - _SPENT_TOLERANCE:
         start = time.perf_counter()
         try:
@@ -259,6 +261,15 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     record = storage.find_run(spec.problem, spec.searcher, spec.seed)
     assert record is not None
     return record
+
+
+def _spent(store: Storage, run: RunRecord, fidelity: bool) -> float:
+    """What a stored run has spent: its trials, or for a multi-fidelity searcher their cost (a run stored before
+    budgets meant cost, when its budget counted trials, has spent less than its budget and is continued)."""
+    if not fidelity:
+        return float(run.n_trials)
+    cost = trial_cost(make_problem(run.problem))
+    return sum(cost(t.budget) for t in store.trials(run.id))
 
 
 def trial_cost(problem: Any) -> Callable[[float | None], float]:

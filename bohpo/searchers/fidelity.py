@@ -11,7 +11,6 @@ Glossary:
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 import warnings
@@ -85,13 +84,13 @@ class MultiFidelitySearcher(Searcher):
         """
         count = 1 if n is None else check_count(n, "n", minimum=1)
         generator = torch_generator(self.seed, _ASK_STREAM, self._n_asks)
-        first, saved = len(self._trials), copy.deepcopy(self._state())  # the state holds the live rung lists
+        first, saved = len(self._trials), _copied(self._state())  # the state holds the live rung lists
         try:
             trials = [self._next_trial(generator) for _ in range(count)]
         except BaseException:
-            for trial_id in range(first, len(self._trials)):
-                del self._trials[trial_id], self._keys[trial_id]
-                self._pending.pop(trial_id, None)
+            for trial_id in range(first, max(self._trials, default=-1) + 1):
+                for table in (self._trials, self._keys, self._pending):
+                    table.pop(trial_id, None)
             self._load_state(saved)
             raise
         self._n_asks += 1
@@ -158,3 +157,13 @@ class MultiFidelitySearcher(Searcher):
             f"{type(self).__name__}(min_budget={self.min_budget}, max_budget={self.max_budget}, eta={self.eta}, "
             f"n_trials={len(self._trials)}, n_pending={len(self._pending)}, seed={self.seed})"
         )
+
+
+def _copied(value: Any) -> Any:
+    """A copy of JSON-like state whose lists and dicts can be changed without changing ``value`` (lists of numbers
+    are copied whole: a deep copy of ASHA's rungs, every trial id, would cost milliseconds an ask)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value] if value and isinstance(value[0], (list, dict)) else list(value)
+    return value

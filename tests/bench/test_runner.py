@@ -19,6 +19,7 @@ from bohpo.bench.runner import RunSpec, plan_runs, run_suite, trial_cost
 from bohpo.bench.storage import Storage
 from bohpo.cli import main
 from bohpo.problems import make_problem
+from bohpo.searchers import make_searcher
 
 
 def _params_by_run(path: Path) -> dict[tuple[str, str, int], list[dict[str, Any]]]:
@@ -211,6 +212,39 @@ def test_multi_fidelity_searchers_run_on_multi_fidelity_problems(tmp_path: Path)
     # Hyperband's first bracket reaches the full budget after 5 evaluations' worth (81 at 1, 27 at 3, ... 1 at 81)
     assert np.isnan(results.curves[("mf-branin", "hyperband")][0, :4]).all()
     assert np.isfinite(results.curves[("mf-branin", "hyperband")][0, -1])
+
+
+def test_a_trial_costs_its_share_of_the_full_budget() -> None:
+    cost = trial_cost(make_problem("mf-branin"))  # budgets 1 to 81
+    assert (cost(27.0), cost(81.0), cost(None)) == (1 / 3, 1.0, 1.0)
+    assert trial_cost(make_problem("branin"))(None) == 1.0
+
+
+def test_a_multi_fidelity_run_stored_when_budgets_counted_trials_is_read_as_far_as_it_went_and_continued(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.db"
+    storage = Storage(db)
+    problem = make_problem("mf-branin")
+    run = storage.open_run("mf-branin", "hyperband", seed=0, budget=6)
+    searcher = make_searcher("hyperband", problem.space, seed=0, budgets=(1.0, 81.0))
+    for number in range(6):  # six trials at budget 1 (6/81 of one evaluation), marked done
+        trial = searcher.ask()
+        searcher.tell(trial, problem(trial.params, trial.budget))
+        storage.commit_trial(
+            run.id, number, params=trial.params, value=trial.value, status="complete", ask_seconds=0.0,
+            eval_seconds=0.0, state=searcher.to_json(), budget=trial.budget, config_id=trial.config_id,
+        )  # fmt: skip
+    storage.finish_run(run.id)
+    curve = load_results(db).curves[("mf-branin", "hyperband")]
+    assert curve.shape == (1, 1) and np.isnan(curve).all()  # one step reached, no full-budget value in it
+    before = [(t.params, t.budget) for t in storage.trials(run.id)]
+    run_suite(["mf-branin"], ["hyperband"], [0], 6, db, resume=True)  # continued to 6 evaluations' worth
+    trials = storage.trials(run.id)
+    cost = trial_cost(problem)
+    assert [(t.params, t.budget) for t in trials[:6]] == before
+    assert sum(cost(t.budget) for t in trials) >= 6 - 1e-9
+    assert load_results(db).curves[("mf-branin", "hyperband")].shape == (1, 6)
 
 
 def test_a_multi_fidelity_run_extended_on_resume_goes_on_as_one_long_run(tmp_path: Path) -> None:
