@@ -149,7 +149,8 @@ def run_suite(
     for spec in specs:
         run = store.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
         fidelity = searcher_needs_budgets(spec.searcher)
-        if not (run.status == "done" and _spent(store, run, fidelity) >= spec.budget - _SPENT_TOLERANCE):
+        cost = trial_cost(make_problem(spec.problem)) if fidelity else None
+        if not (run.status == "done" and _spent(store, run, cost) >= spec.budget - _SPENT_TOLERANCE):
             todo.append(spec)
             remaining = None if remaining is None or fidelity else remaining + max(spec.budget - run.n_trials, 0)
     errors = _execute(
@@ -227,9 +228,8 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     state, n = storage.run_state(run.id)
     if state is not None:
         searcher.load_history(state)
-    fidelity = searcher_needs_budgets(spec.searcher)
-    cost = trial_cost(problem) if fidelity else (lambda budget: 1.0)
-    spent = sum(cost(t.budget) for t in storage.trials(run.id)) if fidelity else float(n)
+    cost = trial_cost(problem) if searcher_needs_budgets(spec.searcher) else None
+    spent = _spent(storage, run, cost)
     while spent < spec.budget - _SPENT_TOLERANCE:
         start = time.perf_counter()
         try:
@@ -254,7 +254,7 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
             config_id=told.config_id,
         )  # fmt: skip
         n += 1
-        spent += cost(told.budget)
+        spent += 1.0 if cost is None else cost(told.budget)
         if on_trial is not None:
             on_trial()
     storage.finish_run(run.id)
@@ -263,12 +263,12 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     return record
 
 
-def _spent(store: Storage, run: RunRecord, fidelity: bool) -> float:
-    """What a stored run has spent: its trials, or for a multi-fidelity searcher their cost (a run stored before
-    budgets meant cost, when its budget counted trials, has spent less than its budget and is continued)."""
-    if not fidelity:
+def _spent(store: Storage, run: RunRecord, cost: Callable[[float | None], float] | None) -> float:
+    """What a stored run has spent: its trials (``cost`` None), or for a multi-fidelity searcher their cost (a run
+    stored before budgets meant cost, when its budget counted trials, has spent less than its budget and is
+    continued)."""
+    if cost is None:
         return float(run.n_trials)
-    cost = trial_cost(make_problem(run.problem))
     return sum(cost(t.budget) for t in store.trials(run.id))
 
 
