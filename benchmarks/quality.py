@@ -17,9 +17,16 @@ defaults) + ``fit_gpytorch_mll`` + ``LogExpectedImprovement`` + ``optimize_acqf`
 the encoded unit cube, the candidate rounded onto the space's lattice before evaluation. Optuna's GPSampler runs
 with its defaults (seeded), on the same space declared through Optuna's distributions.
 
+``--problems`` takes problem names and group names, comma-separated: ``standard`` (the default: the smooth synthetic
+problems and three real models; ``all`` in the results recorded before the traps existed means these), ``traps``
+(a flat penalty region, flag plateaus, exact ties, an optimum on the boundary, shifted categories, and the real models
+that show them) and ``all``.
+
     python benchmarks/quality.py --seeds 10 --budget 60 --workers 2 --out benchmarks/results/quality.md
+    python benchmarks/quality.py --seeds 10 --budget 60 --problems traps --methods bohpo,optuna,botorch,random \
+        --out benchmarks/results/traps_quality.md
     python benchmarks/quality.py --seeds 10 --budget 100 --methods bohpo-tpe,bohpo-tpe-univariate,optuna-tpe,\
-        optuna-tpe-univariate,random --problems all --pairs bohpo-tpe:optuna-tpe,\
+        optuna-tpe-univariate,random --problems standard --pairs bohpo-tpe:optuna-tpe,\
         bohpo-tpe-univariate:optuna-tpe-univariate --out benchmarks/results/tpe_quality.md
 """
 
@@ -60,8 +67,33 @@ PROBLEMS: dict[str, Callable[[], Problem]] = {
     "svm-wine": lambda: make_problem("svm-wine"),
     "knn-breast-cancer": lambda: make_problem("knn-breast-cancer"),
     "decision-tree-diabetes": lambda: make_problem("decision-tree-diabetes"),
+    # traps: a flat penalty region, flag plateaus, exact ties, an optimum on the boundary, shifted categories
+    "schwefel-5": lambda: make_problem("schwefel", dim=5),
+    "flag-plateau": lambda: make_problem("flag-plateau"),
+    "step-6": lambda: make_problem("step-function"),
+    "boundary-4": lambda: make_problem("boundary", dim=4),
+    "categorical-offsets": lambda: make_problem("categorical-offsets"),
+    "linear-flags-breast-cancer": lambda: make_problem("linear-flags-breast-cancer"),
 }
 SYNTHETIC = ("branin", "hartmann6", "ackley-5", "levy-8", "rosenbrock-4", "styblinski-tang-8", "mixed-branin")
+GROUPS: dict[str, tuple[str, ...]] = {
+    "standard": (*SYNTHETIC, "svm-wine", "knn-breast-cancer", "decision-tree-diabetes"),
+    # plateaus, ties, categories and boundaries, with the real models that show them: a decision tree's and a
+    # k-NN's tied CV losses, an SVM's kernel choice, a linear model's three flags
+    "traps": (
+        "schwefel-5",
+        "flag-plateau",
+        "step-6",
+        "boundary-4",
+        "categorical-offsets",
+        "mixed-branin",
+        "linear-flags-breast-cancer",
+        "decision-tree-diabetes",
+        "knn-breast-cancer",
+        "svm-wine",
+    ),
+    "all": tuple(PROBLEMS),
+}
 CHECKPOINTS = (20, 40, 60, 100)
 
 
@@ -270,7 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--budget", type=int, default=60)
-    parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument(
+        "--problems",
+        default="standard",
+        help=f"problems or groups of them, comma-separated; groups: {', '.join(GROUPS)} (default: standard, the "
+        "problems before the traps were added)",
+    )
     parser.add_argument("--methods", default="bohpo,optuna,botorch,random")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="markdown report; the raw runs go beside it as JSON, run by run")
@@ -278,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--note", default="", help="a paragraph placed under the command in the report")
     parser.add_argument("--pairs", default="", help="A:B,C:D: methods compared problem by problem")
     args = parser.parse_args(argv)
-    problems = list(PROBLEMS) if args.problems == "all" else args.problems.split(",")
+    problems = list(dict.fromkeys(p for item in args.problems.split(",") for p in GROUPS.get(item, (item,))))
     methods = args.methods.split(",")
     pairs = [tuple(pair.split(":", 1)) for pair in args.pairs.split(",") if pair]
     for pair in pairs:
@@ -286,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--pairs takes METHOD:METHOD items of known methods, got {':'.join(pair)!r}")
     for name in problems:
         if name not in PROBLEMS:
-            parser.error(f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}")
+            parser.error(f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}, and the groups {', '.join(GROUPS)}")
     for name in methods:
         if name not in METHODS:
             parser.error(f"unknown method {name!r}; known: {', '.join(METHODS)}")

@@ -28,7 +28,7 @@ from typing import Any
 
 from bohpo.bench.storage import RunRecord, Storage
 from bohpo.errors import SearchExhausted, TrialFailedWarning
-from bohpo.problems import make_problem, problem_names
+from bohpo.problems import is_problem_name, make_problem, problem_names
 from bohpo.problems.multifidelity import multifidelity_problem_names
 from bohpo.searchers import make_searcher, searcher_names, searcher_needs_budgets
 from bohpo.trial import TrialStatus
@@ -55,7 +55,8 @@ def plan_runs(
     """Every (problem, searcher, seed) run, checked before anything starts.
 
     Args:
-        problems, searchers: Registered names (``bohpo bench list`` shows them).
+        problems, searchers: Registered names (``bohpo bench list`` shows them); a free-dimension problem may carry
+            its dimension (``"schwefel-5"``).
         seeds: A count n (seeds 0..n-1) or the seeds themselves.
         budget: Trials per run, >= 1 (full-budget evaluations' worth for a multi-fidelity searcher).
 
@@ -65,12 +66,18 @@ def plan_runs(
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget must be an int >= 1, got {budget!r}")
     seed_list = _seeds(seeds)
-    for kind, names, known in (("problem", problems, problem_names()), ("searcher", searchers, searcher_names())):
+    for kind, names, known, found in (
+        ("problem", problems, problem_names(), is_problem_name),
+        ("searcher", searchers, searcher_names(), searcher_names().__contains__),
+    ):
         if isinstance(names, str) or not list(names):
             raise ValueError(f"give a list of at least one {kind} name, got {names!r}")
         for name in names:
-            if name not in known:
+            if not found(name):
                 raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+    for problem in problems:
+        if problem not in problem_names():  # one named with its dimension: a bad dimension is refused here
+            make_problem(problem)
     fidelity = [s for s in searchers if searcher_needs_budgets(s)]
     for problem in problems if fidelity else ():
         if make_problem(problem).max_budget is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bohpo.searchers import searcher_names
+
 __all__ = ["SUITES", "Suite", "get_suite"]
 
 
@@ -47,6 +49,31 @@ SUITES: dict[str, Suite] = {
         searchers=("random", "sobol", "gp-logei", "gp-ei", "gp-ucb", "tpe", "tpe-univariate"),
         seeds=10,
         budget=100,
+    ),
+    "traps": Suite(
+        description="plateaus, ties, categories and boundaries: trap problems with known optima and the real models "
+        "that show them, with Optuna's and BoTorch's samplers where installed, 10 seeds, 60 trials",
+        problems=(
+            "schwefel-5",
+            "flag-plateau",
+            "step-function",
+            "boundary-4",
+            "categorical-offsets",
+            "mixed-branin",
+            "linear-flags-breast-cancer",
+            "decision-tree-diabetes",
+            "knn-breast-cancer",
+            "svm-wine",
+        ),
+        searchers=(
+            "random",
+            "sobol",
+            "gp-logei",
+            "tpe",
+            *(name for name in ("optuna-gp", "optuna-tpe", "botorch-logei") if name in searcher_names()),
+        ),
+        seeds=10,
+        budget=60,
     ),
 }
 

@@ -56,6 +56,8 @@ class SyntheticProblem(Problem):
     Parameters are named ``x0 ... x{d-1}``.
     """
 
+    optimum: float  # always known
+
     def __init__(self, bounds: Sequence[tuple[float, float]], optimum: float, minimizers: Sequence[Sequence[float]]):
         self.bounds = torch.tensor(bounds, dtype=torch.float64)  # (d, 2)
         self.dim = len(bounds)

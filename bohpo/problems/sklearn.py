@@ -1,6 +1,6 @@
 """Real objectives: scikit-learn models on scikit-learn's bundled datasets, scored by seeded k-fold cross-validation.
 
-A Bayesmark-like grid: eight model families x five datasets, each problem named ``"{model}-{dataset}"`` (for example
+A Bayesmark-like grid: nine model families x five datasets, each problem named ``"{model}-{dataset}"`` (for example
 ``"svm-digits"``, ``"random-forest-diabetes"``). Nothing is downloaded: the datasets ship with scikit-learn.
 
 The value minimised is a cross-validated loss:
@@ -13,11 +13,15 @@ problem is a deterministic function of its configuration. The best achievable va
 
 The spaces mix log-floats, ints and categoricals the way practitioners tune these models; models that are sensitive
 to feature scales (SVM, MLP, k-NN, linear models) get a ``StandardScaler`` in front, inside each fold, and on the
-regression dataset their target is standardised too.
+regression dataset their target is standardised too. ``linear-flags`` is the exception: whether to standardise the
+features is one of its three boolean flags, next to ``fit_intercept`` and balanced class weights (positive coefficients
+on the regression dataset, whose target it leaves as it is), so several of its flag settings are plateaus of poorly
+converged fits, and some settings tie exactly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +36,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from bohpo._threads import single_threaded_blas
 from bohpo.problems.base import Problem
 from bohpo.space import Categorical, Float, Int, Space
 
@@ -64,6 +69,7 @@ class _Model:
     space: Callable[[bool], Space]  # regression? -> space
     build: Callable[[dict[str, Any], bool, int], BaseEstimator]  # (params, regression?, seed) -> estimator
     scaled: bool = False  # a StandardScaler goes in front
+    single_threaded: bool = False  # fitted by scipy's L-BFGS on small vectors, where BLAS threads only cost
 
 
 def _svm_space(regression: bool) -> Space:
@@ -189,6 +195,38 @@ def _linear(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
     )  # fmt: skip
 
 
+def _linear_flags_space(regression: bool) -> Space:
+    params: dict[str, Any] = {
+        "alpha" if regression else "C": Float(1e-4, 1e4, log=True),
+        "max_iter": Int(5, 200, log=True),
+        "tol": Float(1e-6, 1e-1, log=True),
+        "fit_intercept": Categorical([False, True]),
+        "positive" if regression else "balanced": Categorical([False, True]),
+        "standardize": Categorical([False, True]),
+    }
+    return Space(params)
+
+
+def _linear_flags(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    """A linear model behind an optional ``StandardScaler``: logistic regression (L-BFGS, class weights balanced or
+    not), or ridge regression (L-BFGS when the coefficients must be positive, SAG otherwise; the target is left as it
+    is, so an intercept matters)."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    scaler = StandardScaler() if p["standardize"] else "passthrough"
+    if regression:
+        ridge = Ridge(
+            alpha=p["alpha"], fit_intercept=p["fit_intercept"], positive=p["positive"], max_iter=p["max_iter"],
+            tol=p["tol"], solver="lbfgs" if p["positive"] else "sag", random_state=seed,
+        )  # fmt: skip
+        return make_pipeline(scaler, ridge)
+    logistic = LogisticRegression(
+        C=p["C"], fit_intercept=p["fit_intercept"], class_weight="balanced" if p["balanced"] else None,
+        max_iter=p["max_iter"], tol=p["tol"], solver="lbfgs", random_state=seed,
+    )  # fmt: skip
+    return make_pipeline(scaler, logistic)
+
+
 def _tree_space(regression: bool) -> Space:
     return Space(
         {
@@ -238,6 +276,7 @@ MODELS: Mapping[str, _Model] = {
     "mlp": _Model(_mlp_space, _mlp, scaled=True),
     "knn": _Model(_knn_space, _knn, scaled=True),
     "linear": _Model(_linear_space, _linear, scaled=True),
+    "linear-flags": _Model(_linear_flags_space, _linear_flags, single_threaded=True),  # scaling is one of its flags
     "decision-tree": _Model(_tree_space, _tree),
     "adaboost": _Model(_adaboost_space, _adaboost),
 }
@@ -253,7 +292,9 @@ class SklearnProblem(Problem):
 
     Args:
         model: One of :data:`MODELS` (``"svm"``, ``"random-forest"``, ``"gradient-boosting"``, ``"mlp"``, ``"knn"``,
-            ``"linear"`` (logistic regression; Lasso on diabetes), ``"decision-tree"``, ``"adaboost"``).
+            ``"linear"`` (logistic regression; Lasso on diabetes), ``"linear-flags"`` (logistic regression, ridge on
+            diabetes, with three boolean flags: fit_intercept, balanced class weights (positive coefficients on
+            diabetes) and standardize), ``"decision-tree"``, ``"adaboost"``).
         dataset: One of :data:`DATASETS`.
         folds: Number of cross-validation folds (>= 2).
         seed: Seeds the fold shuffle and the model's own randomness.
@@ -297,7 +338,8 @@ class SklearnProblem(Problem):
         X, y = load_dataset(self.dataset)
         splitter = (KFold if self.regression else StratifiedKFold)(self.folds, shuffle=True, random_state=self.seed)
         scoring = "r2" if self.regression else "accuracy"
-        with warnings.catch_warnings():
+        threads = single_threaded_blas() if MODELS[self.model].single_threaded else contextlib.nullcontext()
+        with warnings.catch_warnings(), threads:
             warnings.simplefilter("ignore", ConvergenceWarning)  # an iteration cap is part of the configuration
             scores = cross_val_score(self.estimator(params), X, y, cv=splitter, scoring=scoring, n_jobs=1)
         return float(1.0 - np.mean(scores))

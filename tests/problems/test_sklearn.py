@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -19,7 +20,7 @@ from bohpo.space import Categorical, Float, Int
 
 def test_every_model_and_dataset_is_a_named_problem_with_a_mixed_space() -> None:
     names = sklearn_problem_names()
-    assert len(names) == len(MODELS) * len(DATASETS) == 40
+    assert len(names) == len(MODELS) * len(DATASETS) == 45
     assert set(names) <= set(problem_names())
     kinds_seen = set()
     for name in names:
@@ -88,3 +89,34 @@ def test_spaces_differ_between_classification_and_regression() -> None:
     assert "epsilon" in regress.names and "epsilon" not in classify.names
     assert isinstance(regress["epsilon"], Float) and isinstance(classify["kernel"], Categorical)
     assert isinstance(SklearnProblem("knn", "wine").space["n_neighbors"], Int)
+
+
+LINEAR_FLAGS = {"C": 0.5, "max_iter": 40, "tol": 1e-4, "fit_intercept": True, "balanced": False, "standardize": True}
+
+
+def test_linear_flags_is_the_cv_error_of_the_flagged_pipeline() -> None:
+    problem = make_problem("linear-flags-breast-cancer")
+    assert problem.space.names == ["C", "max_iter", "tol", "fit_intercept", "balanced", "standardize"]
+    config = {**LINEAR_FLAGS, "balanced": True}
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(
+        StandardScaler(), LogisticRegression(C=0.5, max_iter=40, tol=1e-4, class_weight="balanced", random_state=0)
+    )
+    expected = 1 - cross_val_score(model, X, y, cv=StratifiedKFold(5, shuffle=True, random_state=0)).mean()
+    value = problem(config)
+    assert value == pytest.approx(expected, abs=1e-12)
+    assert np.isfinite(value) and 0.0 <= value < 0.1
+    assert make_problem("linear-flags-breast-cancer")(config) == value  # deterministic
+
+
+def test_linear_flags_each_flag_changes_the_loss() -> None:
+    problem = make_problem("linear-flags-breast-cancer")
+    base = problem(LINEAR_FLAGS)
+    for flag in ("fit_intercept", "balanced", "standardize"):
+        assert problem({**LINEAR_FLAGS, flag: not LINEAR_FLAGS[flag]}) != base, flag
+    assert problem({**LINEAR_FLAGS, "standardize": False}) > base + 0.03  # unscaled features, too few iterations
+    regression = make_problem("linear-flags-diabetes")
+    assert regression.space.names == ["alpha", "max_iter", "tol", "fit_intercept", "positive", "standardize"]
+    ridge = {"alpha": 1.0, "max_iter": 100, "tol": 1e-4, "fit_intercept": True, "positive": False, "standardize": True}
+    values = [regression({**ridge, flag: not ridge[flag]}) for flag in ("fit_intercept", "positive", "standardize")]
+    assert len({regression(ridge), *values}) == 4 and all(np.isfinite(values))
