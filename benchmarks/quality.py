@@ -173,6 +173,8 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
     "bohpo-plain": partial(_values_bohpo, output_transform=None),
     "bohpo-warp": partial(_values_bohpo, input_warping=True),
     "bohpo-yj-warp": partial(_values_bohpo, input_warping=True, output_transform="yeo-johnson"),
+    # categoricals as categories: one capped lengthscale per categorical (the overlap kernel) against one-hot columns
+    "bohpo-overlap": partial(_values_bohpo, output_transform="yeo-johnson", categories="overlap"),
     "bohpo-tpe": partial(_values_bohpo_tpe, multivariate=True),
     "bohpo-tpe-univariate": partial(_values_bohpo_tpe, multivariate=False),
     "optuna": _values_optuna,

@@ -130,12 +130,12 @@ class BayesianOptimizer(Searcher):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
         if density_ratio:
             check_density_ratio_pairing(acquisition, type(surrogate).__name__)
-            bind = getattr(surrogate, "bind", None)
-            if callable(bind):  # last: every check has passed, so a refused searcher leaves the surrogate as it was
-                bind(space)
         self.surrogate: GaussianSurrogate | DensityRatioSurrogate = (
             default_surrogate() if surrogate is None else surrogate
         )
+        bind = getattr(self.surrogate, "bind", None)
+        if callable(bind):  # last: every check has passed, so a refused searcher leaves the surrogate as it was
+            bind(space)
         self.density_ratio = density_ratio
         self.acquisition = acquisition
         self.device = torch.device(device) if device is not None else torch.device("cpu")

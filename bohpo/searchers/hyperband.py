@@ -339,9 +339,9 @@ class BOHB(Hyperband):
         self.n_raw = (64 if density_ratio else 512) if n_raw is None else check_count(n_raw, "n_raw", minimum=1)
         if density_ratio:
             check_density_ratio_pairing(acquisition, type(model).__name__)
-            bind = getattr(model, "bind", None)
-            if callable(bind):
-                bind(space)
+        bind = getattr(model, "bind", None)
+        if callable(bind):
+            bind(space)
         self.surrogate, self.acquisition, self.random_fraction = model, acquisition, fraction
 
     def model_budget(self) -> float | None:

@@ -37,6 +37,7 @@ import copy
 import math
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -55,16 +56,19 @@ from torch import Tensor
 from bohpo._checks import check_count
 from bohpo._threads import single_threaded_blas
 from bohpo.errors import NumericalWarning
+from bohpo.space import Categorical, Space
 from bohpo.surrogates.transforms import KumaraswamyWarp, YeoJohnson
 
-__all__ = ["GP", "CholeskyError", "matern52", "robust_cholesky"]
+__all__ = ["GP", "CategoryBlocks", "CholeskyError", "matern52", "robust_cholesky"]
 
 _JITTERS = (0.0, 1e-8, 1e-6, 1e-4)  # added to the diagonal, relative to its mean, until the factorisation succeeds
 _LOG_2PI = math.log(2 * math.pi)
 _OUTPUT_TRANSFORMS = (None, "yeo-johnson")
+_CATEGORY_KERNELS = ("one-hot", "overlap")
 _MIN_LENGTHSCALE = 2.5e-2
 _MIN_OUTPUTSCALE = 1e-4
 _MIN_NOISE = 1e-6  # variance of standardised values: deterministic objectives are resolved to ~1e-3 of their spread
+_MAX_CATEGORY_CORRELATION = 0.9  # prior correlation of one function's values under two different categories, at most
 
 
 class CholeskyError(RuntimeError):
@@ -103,6 +107,12 @@ class GP:
         input_warping: ``False``, ``True`` (warp every column) or a list of the encoded columns to warp with a
             learned Kumaraswamy CDF. The warp's two parameters per column are fitted with the kernel's; the fit then
             takes autograd's gradient instead of the closed form, and costs a few times more.
+        categories: How a categorical parameter enters the kernel once the GP is bound to a space (:meth:`bind`,
+            which a searcher does): ``"one-hot"`` (default), each one-hot column a numeric input with its own
+            lengthscale; or ``"overlap"``, one lengthscale per categorical shared by its columns and capped
+            (:class:`CategoryBlocks`). ``benchmarks/results/categories.md`` measures both: the overlap kernel was
+            not better on mixed problems (it costs the mixed Branin, whose categories share one function, on a seed
+            in five), so one-hot stays the default.
 
     Attributes:
         model: The fitted BoTorch ``SingleTaskGP`` (on standardised values), for anything BoTorch can do with it.
@@ -122,7 +132,10 @@ class GP:
         warm_start: bool = True,
         output_transform: str | None = None,
         input_warping: bool | Sequence[int] = False,
+        categories: str = "one-hot",
     ) -> None:
+        if categories not in _CATEGORY_KERNELS:
+            raise ValueError(f"categories must be one of {_CATEGORY_KERNELS}, got {categories!r}")
         self.max_iter = check_count(max_iter, "max_iter", minimum=1)
         if not isinstance(warm_start, bool):
             raise TypeError(f"warm_start must be a bool, got {warm_start!r}")
@@ -135,8 +148,21 @@ class GP:
         self.warm_start = warm_start
         self.output_transform = output_transform
         self.input_warping = input_warping
+        self.categories = categories
+        self.blocks: CategoryBlocks | None = None  # the bound space's categoricals
         self._warm: dict[str, Tensor] | None = None  # raw hyperparameters of the last fit
         self._fitted = False
+
+    def bind(self, space: Space) -> GP:
+        """Learn ``space``'s layout: with ``categories="overlap"``, the one-hot columns of each categorical then share
+        one lengthscale, capped so that two different choices are never more than 90% correlated. Returns ``self``.
+
+        Unbound, or with ``categories="one-hot"``, every encoded column has its own lengthscale.
+        """
+        if not isinstance(space, Space):
+            raise TypeError(f"bind takes a bohpo Space, got {type(space).__name__}")
+        self.blocks = CategoryBlocks.of(space)
+        return self
 
     # -- fitting ------------------------------------------------------------------------------------------------
     def fit(self, X: Tensor, y: Tensor) -> GP:
@@ -159,10 +185,11 @@ class GP:
         if not torch.isfinite(sigma) or sigma <= 1e-300 * max(1.0, float(mu.abs())):
             sigma = y.new_tensor(1.0)  # constant values: nothing to scale
         z = (y - mu) / sigma
+        blocks = self._blocks(X.shape[-1])
         model = _build_model(X, z, warp_columns=self._warp_columns(X.shape[-1]))
         if self.warm_start and self._warm is not None:
             _load_raw(model, self._warm)
-        _maximise_posterior(model, X, z, max_iter=self.max_iter)
+        _maximise_posterior(model, X, z, max_iter=self.max_iter, blocks=blocks)
         for p in model.parameters():
             p.requires_grad_(False)
         self._set_cache(X, z, model)  # raises CholeskyError before anything of this fit is kept
@@ -171,6 +198,13 @@ class GP:
         self._best_y = y.min()
         self._fitted = True
         return self
+
+    def _blocks(self, D: int) -> CategoryBlocks | None:
+        if self.blocks is not None and self.blocks.dim != D:
+            raise ValueError(f"the GP was bound to a space of {self.blocks.dim} columns, but X has {D}")
+        if self.categories != "overlap" or self.blocks is None or not self.blocks.blocks:
+            return None
+        return self.blocks
 
     def _warp_columns(self, D: int) -> list[int] | None:
         if self.input_warping is False:
@@ -254,7 +288,7 @@ class GP:
         X, y = _check_data(X, y)
         if self._transform is not None:
             y = self._transform(y)
-        return _negative_log_posterior(self.model, X, (y - self._mu) / self._sigma)
+        return _negative_log_posterior(self.model, X, (y - self._mu) / self._sigma, self._blocks(X.shape[-1]))
 
     # -- warm-start state ---------------------------------------------------------------------------------------
     def warm_state(self) -> dict[str, list[float]] | None:
@@ -275,6 +309,64 @@ class GP:
     def _check_fitted(self) -> None:
         if not self._fitted:
             raise RuntimeError("the GP is not fitted yet: call fit(X, y) first")
+
+
+@dataclass(frozen=True)
+class CategoryBlocks:
+    """The one-hot blocks of a space's categoricals, each a category-aware part of the kernel.
+
+    The columns of one block share a lengthscale l, so the squared scaled distance between two points is the
+    numeric columns' part plus 2 / l^2 for each categorical whose choices differ: a Hamming (overlap) distance inside
+    the Matérn kernel, the same for every pair of choices. The lengthscale is capped at ``max_lengthscale``, where
+    two different choices are correlated ``_MAX_CATEGORY_CORRELATION`` (0.9) a priori: however alike the choices
+    observed so far, an unseen choice keeps at least sqrt(2 (1 - 0.9)) = 0.45 of the output scale's spread, so the
+    model never rules out that another category is better without trying it.
+
+    Attributes:
+        dim: D, the encoded dimension of the space.
+        blocks: ``(start, stop)`` column ranges, one per categorical with two or more choices.
+    """
+
+    dim: int
+    blocks: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, space: Space) -> CategoryBlocks:
+        blocks = []
+        for name, param in space.items():
+            columns = space.columns(name)
+            if isinstance(param, Categorical) and columns.stop - columns.start > 1:
+                blocks.append((columns.start, columns.stop))
+        return cls(space.dim, tuple(blocks))
+
+    @property
+    def max_lengthscale(self) -> float:
+        """The cap of a block's lengthscale: matern52(sqrt(2) / l) = ``_MAX_CATEGORY_CORRELATION``."""
+        return math.sqrt(2.0) / _matern52_distance(_MAX_CATEGORY_CORRELATION)
+
+    def groups(self) -> np.ndarray:
+        """(D,) the column each column takes its lengthscale from: its block's first column, else itself."""
+        group = np.arange(self.dim)
+        for start, stop in self.blocks:
+            group[start:stop] = start
+        return group
+
+    def prior_weights(self, like: Tensor) -> Tensor:
+        """(D,) 1 / width on a block's columns, else 1: the lengthscale prior counts once per categorical."""
+        weights = torch.ones(self.dim, dtype=like.dtype, device=like.device)
+        for start, stop in self.blocks:
+            weights[start:stop] = 1.0 / (stop - start)
+        return weights
+
+
+def _matern52_distance(correlation: float) -> float:
+    """The scaled distance r at which the unit Matérn-5/2 kernel equals ``correlation`` in (0, 1), by bisection."""
+    low, high = 0.0, 50.0
+    for _ in range(100):
+        mid = (low + high) / 2
+        value = (1 + _SQRT5 * mid + 5.0 / 3.0 * mid**2) * math.exp(-_SQRT5 * mid)
+        low, high = (mid, high) if value > correlation else (low, mid)
+    return (low + high) / 2
 
 
 def _check_data(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -412,25 +504,31 @@ def _kernel_matrix(model: SingleTaskGP, X: Tensor) -> Tensor:
     return K + model.likelihood.noise * torch.eye(X.shape[0], dtype=X.dtype, device=X.device)
 
 
-def _log_prior(model: SingleTaskGP, like: Tensor) -> Tensor:
+def _log_prior(model: SingleTaskGP, like: Tensor, blocks: CategoryBlocks | None = None) -> Tensor:
+    """Sum of the log priors; with ``blocks``, a block's lengthscale prior counts once, not once per column."""
     total = like.new_zeros(())
+    lengthscale_prior = model.covar_module.base_kernel.lengthscale_prior
     named: Any = SingleTaskGP.named_priors(model)
     for _, module, prior, closure, _ in named:
-        total = total + prior.log_prob(closure(module)).sum()
+        log_prob = prior.log_prob(closure(module))
+        if blocks is not None and prior is lengthscale_prior:
+            log_prob = log_prob * blocks.prior_weights(like)
+        total = total + log_prob.sum()
     return total
 
 
-def _negative_log_posterior(model: SingleTaskGP, X: Tensor, z: Tensor) -> Tensor:
-    """-(log N(z; c, K) + sum log priors) / n, as gpytorch's ExactMarginalLogLikelihood (negated)."""
+def _negative_log_posterior(model: SingleTaskGP, X: Tensor, z: Tensor, blocks: CategoryBlocks | None = None) -> Tensor:
+    """-(log N(z; c, K) + sum log priors) / n, as gpytorch's ExactMarginalLogLikelihood (negated); with ``blocks``, a
+    categorical's lengthscale prior counts once."""
     n = X.shape[0]
     L, _ = robust_cholesky(_kernel_matrix(model, X))
     residual = z.unsqueeze(-1)  # (n, 1), the mean is zero
     alpha = torch.cholesky_solve(residual, L)  # (n, 1)
     log_lik = -0.5 * (residual * alpha).sum() - L.diagonal().log().sum() - 0.5 * n * _LOG_2PI
-    return -(log_lik + _log_prior(model, z)) / n
+    return -(log_lik + _log_prior(model, z, blocks)) / n
 
 
-def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor) -> Tensor:
+def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor, blocks: CategoryBlocks | None = None) -> Tensor:
     """``_negative_log_posterior``, leaving its gradient in each raw parameter's ``.grad``, all in closed form.
 
     With K = s Kf + noise I, W = K^-1 - alpha alpha^T and M = 5/3 (1 + sqrt5 r) e^(-sqrt5 r):
@@ -460,6 +558,9 @@ def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor) -> Tensor:
 
     covar = model.covar_module
     prior_ls, dprior_ls = _log_normal(covar.base_kernel.lengthscale_prior, ls)
+    if blocks is not None:
+        weights = blocks.prior_weights(ls)
+        prior_ls, dprior_ls = prior_ls * weights, dprior_ls * weights
     prior_s, dprior_s = _gamma(covar.outputscale_prior, s)
     prior_noise, dprior_noise = _gamma(model.likelihood.noise_covar.noise_prior, noise)
     raw_ls = covar.base_kernel.raw_lengthscale
@@ -469,11 +570,11 @@ def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor) -> Tensor:
     return (data - prior_ls.sum() - prior_s.sum() - prior_noise.sum()) / n
 
 
-def _loss_with_autograd(model: SingleTaskGP, X: Tensor, z: Tensor) -> Tensor:
+def _loss_with_autograd(model: SingleTaskGP, X: Tensor, z: Tensor, blocks: CategoryBlocks | None = None) -> Tensor:
     """``_negative_log_posterior`` with its gradient left in ``.grad`` by autograd (for parameters, such as an input
     warp's, that the closed form does not cover)."""
     with torch.enable_grad():
-        loss = _negative_log_posterior(model, X, z)
+        loss = _negative_log_posterior(model, X, z, blocks)
         loss.backward()
     return loss.detach()
 
@@ -493,26 +594,44 @@ def _gamma(prior: GammaPrior, x: Tensor) -> tuple[Tensor, Tensor]:
     return value, (a - 1) / x - b
 
 
-def _maximise_posterior(model: SingleTaskGP, X: Tensor, z: Tensor, *, max_iter: int) -> None:
+def _maximise_posterior(
+    model: SingleTaskGP, X: Tensor, z: Tensor, *, max_iter: int, blocks: CategoryBlocks | None = None
+) -> None:
     """L-BFGS-B over the raw hyperparameters, from their current values.
 
     Parameters bounded below by a positive number (lengthscales, noise) are searched in log space, where the loss
-    is far better conditioned: a warm-started fit then takes a handful of iterations.
+    is far better conditioned: a warm-started fit then takes a handful of iterations. With ``blocks``, the
+    lengthscales of a categorical's columns are one variable of the solver (``member`` maps the P elements of the
+    model's parameters to the solver's variables), capped at ``blocks.max_lengthscale``.
     """
     params, bounds = get_parameters_and_bounds(model)
     names = list(params)
     sizes = [params[k].numel() for k in names]
     lower = np.concatenate([_bound(bounds.get(k), 0, s, -np.inf) for k, s in zip(names, sizes, strict=True)])
     upper = np.concatenate([_bound(bounds.get(k), 1, s, np.inf) for k, s in zip(names, sizes, strict=True)])
-    logged = (lower > 0) & np.isinf(upper)  # (P,) elements searched as log(value)
+    member = np.arange(lower.size)  # (P,) the solver variable of each element
+    capped = np.zeros(lower.size, dtype=bool)  # (P,) the lengthscales of categoricals' columns
+    if blocks is not None:
+        offset = _offset_of(names, sizes, "covar_module.base_kernel.raw_lengthscale")
+        member[offset : offset + blocks.dim] = offset + blocks.groups()
+        for first, stop in blocks.blocks:
+            capped[offset + first : offset + stop] = True
+        upper[capped] = np.minimum(upper[capped], blocks.max_lengthscale)
+    free, member = np.unique(member, return_inverse=True)  # free (F,): a representative element of each variable
+    logged = (lower > 0) & (np.isinf(upper) | capped)  # (P,) elements searched as log(value)
     start = np.concatenate([params[k].detach().cpu().double().flatten().numpy() for k in names])
     start = np.clip(start, lower, upper)
     start[logged] = np.log(start[logged])
     lower[logged] = np.log(lower[logged])
+    upper[logged & capped] = np.log(upper[logged & capped])
+    # a variable starts at the mean of its elements (a warm start from an untied fit), within its bounds
+    start = np.bincount(member, weights=start) / np.bincount(member)
+    lower, upper, logged = lower[free], upper[free], logged[free]
 
     def assign(x: np.ndarray) -> np.ndarray:
         values = x.copy()
         values[logged] = np.exp(values[logged])
+        values = values[member]
         offset = 0
         with torch.no_grad():
             for name, size in zip(names, sizes, strict=True):
@@ -528,13 +647,13 @@ def _maximise_posterior(model: SingleTaskGP, X: Tensor, z: Tensor, *, max_iter: 
         for p in params.values():
             p.grad = None
         try:
-            loss = objective(model, X, z)
+            loss = objective(model, X, z, blocks)
         except (CholeskyError, ValueError, torch.linalg.LinAlgError):  # a probe outside a prior's support, ...
             return _FAILED, np.zeros_like(x)
         if not torch.isfinite(loss):
             return _FAILED, np.zeros_like(x)
-        grad = np.concatenate([_grad(params[k]) for k in names])
-        grad[logged] *= values[logged]  # chain rule through value = exp(x)
+        grad = np.bincount(member, weights=np.concatenate([_grad(params[k]) for k in names]), minlength=free.size)
+        grad[logged] *= values[free][logged]  # chain rule through value = exp(x)
         return float(loss), grad
 
     with warnings.catch_warnings(), single_threaded_blas():
@@ -553,6 +672,11 @@ def _maximise_posterior(model: SingleTaskGP, X: Tensor, z: Tensor, *, max_iter: 
 
 
 _FAILED = 1e10  # loss reported to L-BFGS-B where the kernel matrix cannot be factorised
+
+
+def _offset_of(names: list[str], sizes: list[int], name: str) -> int:
+    """Where parameter ``name`` starts in the flat vector of ``names`` with ``sizes``."""
+    return sum(sizes[: names.index(name)])
 
 
 def _bound(pair: Any, side: int, size: int, default: float) -> np.ndarray:

@@ -8,11 +8,13 @@ import math
 import pytest
 import torch
 from gpytorch.mlls import ExactMarginalLogLikelihood
+from torch import Tensor
 
 from bohpo.errors import NumericalWarning
+from bohpo.space import Categorical, Float, Int, Space
 from bohpo.surrogates import GP, CholeskyError, GaussianSurrogate
 from bohpo.surrogates import gp as gp_module
-from bohpo.surrogates.gp import matern52, robust_cholesky
+from bohpo.surrogates.gp import CategoryBlocks, matern52, robust_cholesky
 from tests.conftest import DEVICES, DTYPES
 
 
@@ -254,3 +256,110 @@ def test_warm_state_round_trips_through_json_and_is_where_the_next_fit_starts() 
     assert (lengthscales(GP(max_iter=1).fit(X, y)) - fitted).abs().max() > 1e-2
     with pytest.raises(ValueError, match=r"warm state maps parameter names to lists"):
         GP().load_warm_state({"x": 3})  # type: ignore[dict-item]
+
+
+# -- categoricals --------------------------------------------------------------------------------------------------
+def _mixed_space() -> Space:
+    return Space({"x": Float(0.0, 1.0), "c": Categorical(["a", "b", "c"]), "k": Int(0, 4), "f": Categorical([0, 1])})
+
+
+def _mixed_data(n: int = 30, seed: int = 0, offsets: tuple[float, ...] = (0.0, 0.0, 0.0)) -> tuple[Tensor, Tensor]:
+    space = _mixed_space()
+    configs = space.sample(n, generator=torch.Generator().manual_seed(seed))
+    X = space.encode(configs)
+    y = torch.tensor(
+        [math.sin(5 * c["x"]) + 0.1 * c["k"] + offsets["abc".index(c["c"])] for c in configs], dtype=torch.float64
+    )
+    return X, y
+
+
+def test_a_bound_gp_shares_one_capped_lengthscale_per_categorical() -> None:
+    space = _mixed_space()
+    X, y = _mixed_data()  # y does not depend on c or f: the fit wants them irrelevant, the cap stops it
+    gp = GP(categories="overlap").bind(space).fit(X, y)
+    lengthscale, cap = gp.lengthscale, CategoryBlocks.of(space).max_lengthscale
+    for name in ("c", "f"):
+        block = lengthscale[space.columns(name)]
+        assert torch.equal(block, block[:1].expand_as(block))
+        assert block[0].item() == pytest.approx(cap, rel=1e-6)
+    # at the cap, every two choices are 90% correlated a priori: the same for each pair (an overlap distance)
+    base = space.encode([{"x": 0.3, "c": "a", "k": 2, "f": 0}])
+    others = space.encode([{"x": 0.3, "c": c, "k": 2, "f": 0} for c in "bc"])
+    pairs = space.encode([{"x": 0.3, "c": "b", "k": 2, "f": 0}]), space.encode([{"x": 0.3, "c": "c", "k": 2, "f": 0}])
+    correlation = matern52(base, others, lengthscale)  # (1, 2)
+    torch.testing.assert_close(correlation, torch.full((1, 2), 0.9, dtype=torch.float64), rtol=1e-6, atol=0)
+    assert matern52(*pairs, lengthscale).item() == pytest.approx(0.9, rel=1e-6)
+    # unbound, the one-hot columns drift far past the cap and the categories look the same
+    assert (GP().fit(X, y).lengthscale[space.columns("c")] > 5 * cap).all()
+
+
+def test_another_category_keeps_its_uncertainty_where_only_one_was_tried() -> None:
+    space = _mixed_space()
+    # one function under every choice: "a" tried all along x, "b" and "c" only at the ends
+    configs = [{"x": x, "c": "a", "k": 2, "f": 0} for x in torch.linspace(0, 1, 12).tolist()]
+    configs += [{"x": x, "c": c, "k": 2, "f": 0} for c in "bc" for x in (0.0, 0.05, 0.95, 1.0)]
+    X = space.encode(configs)
+    y = torch.tensor([math.sin(5 * c["x"]) for c in configs], dtype=torch.float64)
+    probe = space.encode([{"x": 0.5, "c": c, "k": 2, "f": 0} for c in "ab"])
+    bound = GP(categories="overlap").bind(space).fit(X, y)
+    bound_var = bound.predict(probe)[1]
+    unbound_var = GP().fit(X, y).predict(probe)[1]
+    outputscale = bound.model.covar_module.outputscale * bound._sigma**2
+    # correlated 0.9 at most with what "a" showed there, "b" keeps a tenth of the prior variance; unbound,
+    # the fit makes the choices one and "b" is as certain as "a"
+    assert bound_var[1] > 0.05 * outputscale
+    assert bound_var[1] > 100 * unbound_var[1]
+    assert bound_var[0] < 0.01 * bound_var[1]
+
+
+def test_a_categorical_lengthscale_prior_counts_once() -> None:
+    space = _mixed_space()
+    X, y = _mixed_data(offsets=(0.0, 0.5, -0.3))
+    blocks = CategoryBlocks.of(space)
+    gp = GP(categories="overlap").bind(space).fit(X, y)
+    z = (y - y.mean()) / y.std()
+    untied = gp_module._negative_log_posterior(gp.model, X, z)
+    tied = gp_module._negative_log_posterior(gp.model, X, z, blocks)
+    kernel = gp.model.covar_module.base_kernel
+    log_prior = kernel.lengthscale_prior.log_prob(kernel.lengthscale).reshape(-1)  # (D,)
+    extra = sum((1 - 1 / (stop - start)) * log_prior[start:stop].sum() for start, stop in blocks.blocks)
+    assert (tied - untied).item() == pytest.approx(extra.item() / X.shape[0], rel=1e-10)
+
+
+def test_the_tied_closed_form_gradient_matches_autograd() -> None:
+    space = _mixed_space()
+    X, y = _mixed_data(offsets=(0.0, 0.5, -0.3))
+    blocks = CategoryBlocks.of(space)
+    model = GP(categories="overlap").bind(space).fit(X, y).model
+    z = (y - y.mean()) / y.std()
+    for p in model.parameters():
+        p.requires_grad_(True)
+    grads = []
+    for objective in (gp_module._loss_with_gradient, gp_module._loss_with_autograd):
+        for p in model.parameters():
+            p.grad = None
+        loss = objective(model, X, z, blocks)
+        grads.append((loss.item(), [p.grad.clone() for p in model.parameters()]))  # type: ignore[union-attr]
+    assert grads[0][0] == pytest.approx(grads[1][0], rel=1e-7)
+    for closed, auto in zip(grads[0][1], grads[1][1], strict=True):
+        torch.testing.assert_close(closed, auto, rtol=1e-6, atol=1e-9)
+
+
+def test_an_overlap_gp_learns_category_offsets_and_one_hot_binding_changes_nothing() -> None:
+    space = _mixed_space()
+    X, y = _mixed_data(n=40, offsets=(0.0, 1.0, -1.0))
+    test_X, test_y = _mixed_data(n=200, seed=1, offsets=(0.0, 1.0, -1.0))
+    error = (GP(categories="overlap").bind(space).fit(X, y).predict(test_X)[0] - test_y).abs().mean()
+    assert error < 0.1 * test_y.std()
+    one_hot, unbound = GP().bind(space).fit(X, y), GP().fit(X, y)
+    assert torch.equal(one_hot.lengthscale, unbound.lengthscale)
+    assert torch.equal(one_hot.predict(test_X)[0], unbound.predict(test_X)[0])
+
+
+def test_a_gp_bound_to_another_space_refuses_the_data() -> None:
+    X, y = _mixed_data()
+    gp = GP(categories="overlap").bind(Space({"x": Float(0.0, 1.0), "c": Categorical(["a", "b"])}))
+    with pytest.raises(ValueError, match="bound to a space of 3 columns, but X has 7"):
+        gp.fit(X, y)
+    with pytest.raises(TypeError, match="bind takes a bohpo Space"):
+        GP(categories="overlap").bind("x")  # type: ignore[arg-type]
