@@ -175,6 +175,8 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
     "bohpo-yj-warp": partial(_values_bohpo, input_warping=True, output_transform="yeo-johnson"),
     # categoricals as categories: one capped lengthscale per categorical (the overlap kernel) against one-hot columns
     "bohpo-overlap": partial(_values_bohpo, output_transform="yeo-johnson", categories="overlap"),
+    # lengthscales kept near the width of the box (Optuna's GPSampler prior) against the dimension-scaled log-normal
+    "bohpo-box": partial(_values_bohpo, output_transform="yeo-johnson", lengthscale_prior="box"),
     "bohpo-tpe": partial(_values_bohpo_tpe, multivariate=True),
     "bohpo-tpe-univariate": partial(_values_bohpo_tpe, multivariate=False),
     "optuna": _values_optuna,

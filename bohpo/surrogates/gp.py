@@ -11,7 +11,8 @@ Glossary:
 The model is made of BoTorch's and gpytorch's parts: a ``SingleTaskGP`` with a zero mean, a ``ScaleKernel`` over a
 Matérn-5/2 kernel with one lengthscale per encoded column, and a Gaussian likelihood.
 Priors:
-    - lengthscales: the dimension-scaled log-normal of Hvarfner et al. (2024), floor 0.025;
+    - lengthscales: the dimension-scaled log-normal of Hvarfner et al. (2024), floor 0.025; or, as an option, the
+      "box" prior of :class:`BoxLengthscalePrior`, which keeps them near the width of the cube;
     - output scale: Gamma(2, 1);
     - noise variance: Gamma(1.1, 30), floor 1e-6.
 The noise prior is the one that matters on the deterministic objectives of hyperparameter benchmarks. BoTorch's
@@ -38,7 +39,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -49,9 +50,10 @@ from gpytorch.constraints import GreaterThan
 from gpytorch.kernels import MaternKernel, ScaleKernel
 from gpytorch.likelihoods import GaussianLikelihood
 from gpytorch.means import ZeroMean
-from gpytorch.priors import GammaPrior, LogNormalPrior
+from gpytorch.priors import GammaPrior, LogNormalPrior, Prior
 from scipy.optimize import minimize
 from torch import Tensor
+from torch.distributions import constraints
 
 from bohpo._checks import check_count
 from bohpo._threads import single_threaded_blas
@@ -65,6 +67,7 @@ _JITTERS = (0.0, 1e-8, 1e-6, 1e-4)  # added to the diagonal, relative to its mea
 _LOG_2PI = math.log(2 * math.pi)
 _OUTPUT_TRANSFORMS = (None, "yeo-johnson")
 _CATEGORY_KERNELS = ("one-hot", "overlap")
+_LENGTHSCALE_PRIORS = ("dimension-scaled", "box")
 _MIN_LENGTHSCALE = 2.5e-2
 _MIN_OUTPUTSCALE = 1e-4
 _MIN_NOISE = 1e-6  # variance of standardised values: deterministic objectives are resolved to ~1e-3 of their spread
@@ -99,6 +102,10 @@ class GP:
     """Matérn-5/2 ARD Gaussian process on the unit cube, with standardised outputs and warm-started refits.
 
     Args:
+        lengthscale_prior: ``"dimension-scaled"`` (default): log-normal(sqrt(2) + log(D) / 2, sqrt(3)), whose median
+            grows with the dimension; or ``"box"``: :class:`BoxLengthscalePrior`, centred at the width of the unit
+            cube. ``benchmarks/results/lengthscale_prior.md`` measures both: the box prior halves the regret on
+            Levy-8 but traps on a Branin seed and costs the Schwefel problem, so it is not the default.
         max_iter: L-BFGS-B iterations per fit.
         warm_start: Start each fit from the previous fit's hyperparameters (when the dimension matches).
         output_transform: ``None`` (values are only standardised) or ``"yeo-johnson"``: a power transform fitted to
@@ -128,12 +135,15 @@ class GP:
     def __init__(
         self,
         *,
+        lengthscale_prior: str = "dimension-scaled",
         max_iter: int = 200,
         warm_start: bool = True,
         output_transform: str | None = None,
         input_warping: bool | Sequence[int] = False,
         categories: str = "one-hot",
     ) -> None:
+        if lengthscale_prior not in _LENGTHSCALE_PRIORS:
+            raise ValueError(f"lengthscale_prior must be one of {_LENGTHSCALE_PRIORS}, got {lengthscale_prior!r}")
         if categories not in _CATEGORY_KERNELS:
             raise ValueError(f"categories must be one of {_CATEGORY_KERNELS}, got {categories!r}")
         self.max_iter = check_count(max_iter, "max_iter", minimum=1)
@@ -149,6 +159,7 @@ class GP:
         self.output_transform = output_transform
         self.input_warping = input_warping
         self.categories = categories
+        self.lengthscale_prior = lengthscale_prior
         self.blocks: CategoryBlocks | None = None  # the bound space's categoricals
         self._warm: dict[str, Tensor] | None = None  # raw hyperparameters of the last fit
         self._fitted = False
@@ -186,7 +197,9 @@ class GP:
             sigma = y.new_tensor(1.0)  # constant values: nothing to scale
         z = (y - mu) / sigma
         blocks = self._blocks(X.shape[-1])
-        model = _build_model(X, z, warp_columns=self._warp_columns(X.shape[-1]))
+        model = _build_model(
+            X, z, warp_columns=self._warp_columns(X.shape[-1]), box_prior=self.lengthscale_prior == "box"
+        )
         if self.warm_start and self._warm is not None:
             _load_raw(model, self._warm)
         _maximise_posterior(model, X, z, max_iter=self.max_iter, blocks=blocks)
@@ -369,6 +382,31 @@ def _matern52_distance(correlation: float) -> float:
     return (low + high) / 2
 
 
+class BoxLengthscalePrior(Prior):
+    """The lengthscale prior log p(l) = -c (l^2 + 1 / l^2) (unnormalised, c = 0.1), elementwise.
+
+    It centres every lengthscale at the width of the unit cube and is symmetric in log l, with tails that rise like
+    e^(2 |log l|): l = 3 costs 0.9 nats, l = 10 costs 10. A lengthscale many times the box says that an input does not
+    matter anywhere in it, which data inside the box cannot tell apart from "matters a little": the prior decides,
+    and a prior that allows it makes the posterior certain in directions nobody looked (Hartmann6's second basin,
+    the one-hot columns of a categorical that seemed not to matter, the flat side of a plateau). This is the prior
+    Optuna's ``GPSampler`` places on its inverse squared lengthscales (the same function, as it is symmetric);
+    ``benchmarks/results/lengthscale_prior.md`` measures it against the dimension-scaled log-normal.
+    """
+
+    arg_constraints: ClassVar[dict[str, Any]] = {}
+    support = constraints.positive
+
+    def __init__(self, strength: float = 0.1) -> None:
+        torch.nn.Module.__init__(self)
+        torch.distributions.Distribution.__init__(self, batch_shape=torch.Size(), validate_args=False)
+        self.register_buffer("strength", torch.tensor(float(strength), dtype=torch.float64))
+        self._transform = None
+
+    def log_prob(self, x: Tensor) -> Tensor:
+        return -self.strength.to(x) * (x.square() + x.square().reciprocal())
+
+
 def _check_data(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     if not isinstance(X, Tensor) or X.ndim != 2 or X.shape[0] < 1:
         raise ValueError(f"X must be a tensor of shape (n, D) with n >= 1, got {getattr(X, 'shape', X)!r}")
@@ -379,17 +417,23 @@ def _check_data(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     return X, y.to(dtype=X.dtype, device=X.device)
 
 
-def _build_model(X: Tensor, z: Tensor, *, warp_columns: list[int] | None = None) -> SingleTaskGP:
+def _build_model(
+    X: Tensor, z: Tensor, *, warp_columns: list[int] | None = None, box_prior: bool = False
+) -> SingleTaskGP:
     """The BoTorch model: zero mean (z is standardised), output scale x Matérn-5/2 ARD, Gaussian noise; with
     ``warp_columns``, a :class:`KumaraswamyWarp` of those columns as the submodule ``input_warp`` (its parameters and
     priors are then the model's)."""
     D = X.shape[-1]
-    lengthscale_prior = LogNormalPrior(loc=math.sqrt(2) + math.log(D) / 2, scale=math.sqrt(3))
+    lengthscale_prior: Prior = (
+        BoxLengthscalePrior() if box_prior else LogNormalPrior(loc=math.sqrt(2) + math.log(D) / 2, scale=math.sqrt(3))
+    )
     matern = MaternKernel(
         nu=2.5,
         ard_num_dims=D,
         lengthscale_prior=lengthscale_prior,
-        lengthscale_constraint=GreaterThan(_MIN_LENGTHSCALE, transform=None, initial_value=lengthscale_prior.mode),
+        lengthscale_constraint=GreaterThan(
+            _MIN_LENGTHSCALE, transform=None, initial_value=_prior_mode(lengthscale_prior)
+        ),
     )
     outputscale_prior = GammaPrior(concentration=2.0, rate=1.0)
     kernel = ScaleKernel(
@@ -557,7 +601,7 @@ def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor, blocks: Categ
     grad_noise = 0.5 * W.diagonal().sum()
 
     covar = model.covar_module
-    prior_ls, dprior_ls = _log_normal(covar.base_kernel.lengthscale_prior, ls)
+    prior_ls, dprior_ls = _lengthscale_log_prior(covar.base_kernel.lengthscale_prior, ls)
     if blocks is not None:
         weights = blocks.prior_weights(ls)
         prior_ls, dprior_ls = prior_ls * weights, dprior_ls * weights
@@ -577,6 +621,17 @@ def _loss_with_autograd(model: SingleTaskGP, X: Tensor, z: Tensor, blocks: Categ
         loss = _negative_log_posterior(model, X, z, blocks)
         loss.backward()
     return loss.detach()
+
+
+def _lengthscale_log_prior(prior: Prior, x: Tensor) -> tuple[Tensor, Tensor]:
+    """log p(l) and d log p / dl for either lengthscale prior, elementwise."""
+    if isinstance(prior, BoxLengthscalePrior):
+        return prior.log_prob(x), -2 * prior.strength.to(x) * (x - x.pow(-3))
+    return _log_normal(cast(LogNormalPrior, prior), x)
+
+
+def _prior_mode(prior: Prior) -> float:
+    return 1.0 if isinstance(prior, BoxLengthscalePrior) else float(cast(LogNormalPrior, prior).mode)
 
 
 def _log_normal(prior: LogNormalPrior, x: Tensor) -> tuple[Tensor, Tensor]:

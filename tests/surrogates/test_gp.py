@@ -326,11 +326,12 @@ def test_a_categorical_lengthscale_prior_counts_once() -> None:
     assert (tied - untied).item() == pytest.approx(extra.item() / X.shape[0], rel=1e-10)
 
 
-def test_the_tied_closed_form_gradient_matches_autograd() -> None:
+@pytest.mark.parametrize("prior", ["dimension-scaled", "box"])
+def test_the_tied_closed_form_gradient_matches_autograd(prior: str) -> None:
     space = _mixed_space()
     X, y = _mixed_data(offsets=(0.0, 0.5, -0.3))
     blocks = CategoryBlocks.of(space)
-    model = GP(categories="overlap").bind(space).fit(X, y).model
+    model = GP(categories="overlap", lengthscale_prior=prior).bind(space).fit(X, y).model
     z = (y - y.mean()) / y.std()
     for p in model.parameters():
         p.requires_grad_(True)
@@ -363,3 +364,27 @@ def test_a_gp_bound_to_another_space_refuses_the_data() -> None:
         gp.fit(X, y)
     with pytest.raises(TypeError, match="bind takes a bohpo Space"):
         GP(categories="overlap").bind("x")  # type: ignore[arg-type]
+
+
+# -- the lengthscale prior ------------------------------------------------------------------------------------------
+def test_the_box_prior_is_symmetric_in_log_lengthscale_and_its_derivative_is_exact() -> None:
+    prior = gp_module.BoxLengthscalePrior()
+    ls = torch.tensor([0.05, 0.3, 1.0, 2.0, 10.0], dtype=torch.float64)
+    value, derivative = gp_module._lengthscale_log_prior(prior, ls)
+    torch.testing.assert_close(value, -0.1 * (ls**2 + ls**-2))
+    torch.testing.assert_close(value, prior.log_prob(1 / ls))  # l and 1 / l cost the same
+    assert value.argmax().item() == 2  # the mode is the width of the box
+    h = 1e-6
+    numeric = (prior.log_prob(ls + h) - prior.log_prob(ls - h)) / (2 * h)
+    torch.testing.assert_close(derivative, numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_the_box_prior_keeps_unidentified_lengthscales_near_the_box() -> None:
+    X, _ = _data(n=30, d=4)
+    y = torch.sin(5 * X[:, 0])  # only the first input matters
+    box = GP(lengthscale_prior="box").fit(X, y).lengthscale
+    scaled = GP().fit(X, y).lengthscale
+    assert (box[1:] < 10).all() and (scaled[1:] > 30).all()
+    assert box[0] < 1.0 and scaled[0] < 1.0  # the input that matters is learned under both
+    with pytest.raises(ValueError, match="lengthscale_prior must be one of"):
+        GP(lengthscale_prior="gamma")
