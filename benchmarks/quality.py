@@ -256,6 +256,8 @@ def report(
         scale = statistics.median(random_final) if random_final else None
         for method in methods:
             mine = [by_key[(method, problem, s)] for s in seeds if (method, problem, s) in by_key]
+            if not mine:  # a method not run on this problem
+                continue
             cells = []
             for c in checkpoints:
                 if known:

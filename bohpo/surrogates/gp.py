@@ -104,8 +104,8 @@ class GP:
     Args:
         lengthscale_prior: ``"dimension-scaled"`` (default): log-normal(sqrt(2) + log(D) / 2, sqrt(3)), whose median
             grows with the dimension; or ``"box"``: :class:`BoxLengthscalePrior`, centred at the width of the unit
-            cube. ``benchmarks/results/lengthscale_prior.md`` measures both: the box prior halves the regret on
-            Levy-8 but traps on a Branin seed and costs the Schwefel problem, so it is not the default.
+            cube. ``benchmarks/results/traps/lengthscale_prior.md`` measures both: the box prior cuts the regret
+            on Levy-8 to a third but traps on a Branin seed and costs the Schwefel problem, so it is not the default.
         max_iter: L-BFGS-B iterations per fit.
         warm_start: Start each fit from the previous fit's hyperparameters (when the dimension matches).
         output_transform: ``None`` (values are only standardised) or ``"yeo-johnson"``: a power transform fitted to
@@ -117,7 +117,7 @@ class GP:
         categories: How a categorical parameter enters the kernel once the GP is bound to a space (:meth:`bind`,
             which a searcher does): ``"one-hot"`` (default), each one-hot column a numeric input with its own
             lengthscale; or ``"overlap"``, one lengthscale per categorical shared by its columns and capped
-            (:class:`CategoryBlocks`). ``benchmarks/results/categories.md`` measures both: the overlap kernel was
+            (:class:`CategoryBlocks`). ``benchmarks/results/traps/categories.md`` measures both: the overlap kernel was
             not better on mixed problems (it costs the mixed Branin, whose categories share one function, on a seed
             in five), so one-hot stays the default.
 
@@ -391,7 +391,7 @@ class BoxLengthscalePrior(Prior):
     and a prior that allows it makes the posterior certain in directions nobody looked (Hartmann6's second basin,
     the one-hot columns of a categorical that seemed not to matter, the flat side of a plateau). This is the prior
     Optuna's ``GPSampler`` places on its inverse squared lengthscales (the same function, as it is symmetric);
-    ``benchmarks/results/lengthscale_prior.md`` measures it against the dimension-scaled log-normal.
+    ``benchmarks/results/traps/lengthscale_prior.md`` measures it against the dimension-scaled log-normal.
     """
 
     arg_constraints: ClassVar[dict[str, Any]] = {}
