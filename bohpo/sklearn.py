@@ -304,9 +304,9 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
         max_resources: The largest budget (default ``"auto"``: the smallest training fold's size for
             ``"n_samples"``, which it may not exceed; required for a parameter).
         eta: Halving rate, > 1.
-        searcher: ``"hyperband"`` (default), ``"successive-halving"``, ``"asha"``, ``"bohb"``, ``"bohb-gp"``, or a
-            callable ``searcher(space=..., seed=..., min_budget=..., max_budget=...)`` returning a bohpo
-            ``Searcher`` that maximises.
+        searcher: ``"hyperband"`` (default), ``"successive-halving"``, ``"asha"``, ``"asha-gp"``, ``"bohb"``,
+            ``"bohb-gp"``, or a callable ``searcher(space=..., seed=..., min_budget=..., max_budget=...)`` returning
+            a bohpo ``Searcher`` that maximises.
         n_iter: Total budget, in evaluations at ``max_resources`` (a trial at budget b costs b / max_resources);
             the last ask may overshoot it by up to ``n_points`` trials.
         n_points: Trials asked for (and cross-validated) at a time.

@@ -1,4 +1,5 @@
-"""Acquisition functions (torch modules built from a fitted surrogate) and the optimizer that maximises them."""
+"""Acquisition functions (torch modules built from a fitted surrogate), the optimizer that maximises them, and the
+BO step (:class:`Proposer`) that puts a surrogate, an acquisition, its optimizer and a batch rule together."""
 
 from bohpo.acquisition.analytic import (
     ExpectedImprovement,
@@ -11,14 +12,53 @@ from bohpo.acquisition.analytic import (
     tpe_log_expected_improvement,
     tpe_log_probability_of_improvement,
 )
-from bohpo.acquisition.optimize import optimize_acquisition, optimize_by_sampling
+from bohpo.acquisition.batch import ConstantLiar, JointBatch, KrigingBeliever
+from bohpo.acquisition.optimize import (
+    MultiStartOptimizer,
+    SamplingOptimizer,
+    optimize_acquisition,
+    optimize_by_sampling,
+)
+from bohpo.acquisition.propose import (
+    NUMERICAL_FAILURES,
+    AcquisitionFactory,
+    AcquisitionOptimizer,
+    BatchRule,
+    ExplorationPolicy,
+    InitialDesign,
+    ModelOnly,
+    Proposer,
+    RandomFraction,
+    SobolDesign,
+    Step,
+    default_optimizer,
+    default_surrogate,
+)
 
 __all__ = [
+    "NUMERICAL_FAILURES",
+    "AcquisitionFactory",
+    "AcquisitionOptimizer",
+    "BatchRule",
+    "ConstantLiar",
     "ExpectedImprovement",
+    "ExplorationPolicy",
+    "InitialDesign",
+    "JointBatch",
+    "KrigingBeliever",
     "LogExpectedImprovement",
     "LogProbabilityOfImprovement",
+    "ModelOnly",
+    "MultiStartOptimizer",
     "ProbabilityOfImprovement",
+    "Proposer",
+    "RandomFraction",
+    "SamplingOptimizer",
+    "SobolDesign",
+    "Step",
     "UpperConfidenceBound",
+    "default_optimizer",
+    "default_surrogate",
     "expected_improvement",
     "log_expected_improvement",
     "optimize_acquisition",

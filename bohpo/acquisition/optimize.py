@@ -17,12 +17,15 @@ Points already observed or pending (``exclude``) are never returned.
 
 A density-ratio surrogate (TPE) has no useful gradient and its own proposal distribution: ``optimize_by_sampling``
 scores a batch of candidates drawn from its good density l(x), in one call.
+
+:class:`MultiStartOptimizer` and :class:`SamplingOptimizer` are the two as parts of the BO step
+(:class:`~bohpo.acquisition.Proposer`): callables with the :class:`~bohpo.acquisition.AcquisitionOptimizer` signature.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -34,9 +37,9 @@ from bohpo._checks import check_count
 from bohpo._threads import single_threaded_blas
 from bohpo.seeding import seed_entropy
 from bohpo.space import Categorical, Float, Int, Space
-from bohpo.surrogates.base import DensityRatioSurrogate
+from bohpo.surrogates.base import DensityRatioSurrogate, FactorisingDensityRatio, HasLengthscales, supports
 
-__all__ = ["optimize_acquisition", "optimize_by_sampling"]
+__all__ = ["MultiStartOptimizer", "SamplingOptimizer", "optimize_acquisition", "optimize_by_sampling"]
 
 _CHUNK = 4096  # candidates scored per acquisition call in the pool
 _DISCRETE_ROUNDS = 3
@@ -340,8 +343,8 @@ def optimize_by_sampling(
 def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidates: Tensor) -> Tensor:
     """(k, D) points assembled per parameter from ``candidates`` (c, D) where the density ratio factors: the best
     value of every parameter, then that point with one parameter at its runner-up. Empty when it does not factor."""
-    terms_of = getattr(surrogate, "log_density_terms", None)
-    terms = terms_of(candidates) if callable(terms_of) else None
+    factorising = supports(surrogate, FactorisingDensityRatio)
+    terms = cast(FactorisingDensityRatio, surrogate).log_density_terms(candidates) if factorising else None
     if terms is None or candidates.shape[0] < 2:
         return candidates[:0]
     log_ratio = terms[0] - terms[1]  # (c, d)
@@ -356,3 +359,91 @@ def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidate
         variant[cols] = candidates[top[1, p], cols]
         points.append(variant)
     return torch.stack(points)
+
+
+class MultiStartOptimizer:
+    """The acquisition optimizer for a differentiable acquisition: :func:`optimize_acquisition` from a pool of
+    ``n_raw`` points (the 5 best observed ones perturbed among them), ``n_restarts`` of them refined by gradient, the
+    best observed point always one of those; steps scaled by the model's lengthscales when it has them
+    (:class:`~bohpo.surrogates.HasLengthscales`).
+
+    Args:
+        n_raw: Pool size, >= 1.
+        n_restarts: Candidates refined by gradient, >= 1.
+
+    Example:
+        >>> from bohpo.space import Float, Space
+        >>> space = Space({"x": Float(0.0, 1.0)})
+        >>> bowl = lambda X: -(X[:, 0] - 0.3).square()
+        >>> x = MultiStartOptimizer(n_raw=64, n_restarts=2)(bowl, None, space=space, exclude=torch.zeros(0, 1),
+        ...                                                 incumbents=torch.zeros(0, 1),
+        ...                                                 generator=torch.Generator().manual_seed(0))
+        >>> round(float(x[0]), 3)
+        0.3
+    """
+
+    def __init__(self, *, n_raw: int = 1024, n_restarts: int = 10) -> None:
+        self.n_raw = check_count(n_raw, "n_raw", minimum=1)
+        self.n_restarts = check_count(n_restarts, "n_restarts", minimum=1)
+
+    def __repr__(self) -> str:
+        return f"MultiStartOptimizer(n_raw={self.n_raw}, n_restarts={self.n_restarts})"
+
+    def __call__(
+        self,
+        acquisition: Any,
+        model: Any,
+        *,
+        space: Space,
+        exclude: Tensor,
+        incumbents: Tensor,
+        generator: torch.Generator,
+    ) -> Tensor:
+        """(D,) the best point found, on the lattice, in the dtype and on the device of ``exclude`` (m, D)."""
+        x, _ = optimize_acquisition(
+            acquisition, space, generator=generator, exclude=exclude, incumbents=incumbents,
+            warm_starts=incumbents[:1], n_raw=self.n_raw, n_restarts=self.n_restarts,
+            scales=_lengthscales(model, space.dim), dtype=exclude.dtype, device=exclude.device,
+        )  # fmt: skip
+        return x
+
+
+class SamplingOptimizer:
+    """The acquisition optimizer for a density-ratio surrogate: :func:`optimize_by_sampling` over ``n_candidates``
+    draws from its good density l(x).
+
+    Args:
+        n_candidates: Draws in the first round, >= 1 (24: Hyperopt's and Optuna's default).
+    """
+
+    def __init__(self, *, n_candidates: int = 24) -> None:
+        self.n_candidates = check_count(n_candidates, "n_candidates", minimum=1)
+
+    def __repr__(self) -> str:
+        return f"SamplingOptimizer(n_candidates={self.n_candidates})"
+
+    def __call__(
+        self,
+        acquisition: Any,
+        model: Any,
+        *,
+        space: Space,
+        exclude: Tensor,
+        incumbents: Tensor,
+        generator: torch.Generator,
+    ) -> Tensor:
+        """(D,) the best candidate not in ``exclude`` (m, D); ``model`` is the fitted density-ratio surrogate."""
+        x, _ = optimize_by_sampling(
+            acquisition, model, space, generator=generator, exclude=exclude, n_candidates=self.n_candidates
+        )
+        return x
+
+
+def _lengthscales(model: Any, D: int) -> Tensor | None:
+    """(D,) the model's lengthscales, when it has usable ones, to scale the gradient steps."""
+    if not supports(model, HasLengthscales):
+        return None
+    lengthscale = cast(HasLengthscales, model).lengthscale
+    if isinstance(lengthscale, Tensor) and lengthscale.shape == (D,) and bool((lengthscale > 0).all()):
+        return lengthscale
+    return None

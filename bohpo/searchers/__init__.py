@@ -1,8 +1,9 @@
 """Searchers: everything that proposes trials, behind one ``Searcher`` interface."""
 
+from bohpo.acquisition.propose import AcquisitionFactory
 from bohpo.searchers.asha import AsyncSuccessiveHalving
 from bohpo.searchers.base import Direction, Searcher
-from bohpo.searchers.bayesian import AcquisitionFactory, BayesianOptimizer
+from bohpo.searchers.bayesian import BayesianOptimizer
 from bohpo.searchers.fidelity import MultiFidelitySearcher
 from bohpo.searchers.grid import GridSearch
 from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving, hyperband_brackets

@@ -7,7 +7,9 @@ Glossary:
 
 Each ``ask`` looks at the rungs from the top down: in rung k, the best floor(n_k / eta) of its n_k completed trials are
 promotable, and the first of them not yet promoted goes up to rung k + 1 (keeping its ``config_id``). Only when no
-rung has a promotable configuration does a new random configuration start at rung 0 (Algorithm 2 of the paper).
+rung has a promotable configuration does a new configuration start at rung 0 (Algorithm 2 of the paper): a random
+one, or, given a :class:`~bohpo.acquisition.Proposer`, one from a model fitted on the largest rung with enough
+completed evaluations, as BOHB does (model-based ASHA).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import Any
 import torch
 
 from bohpo._checks import check_count
+from bohpo.acquisition.propose import Proposer
 from bohpo.searchers.base import Direction
 from bohpo.searchers.fidelity import MultiFidelitySearcher, s_max
 from bohpo.seeding import SeedLike
-from bohpo.space import Space
+from bohpo.space import Config, Space
 from bohpo.trial import Trial, TrialStatus
 
 __all__ = ["AsyncSuccessiveHalving"]
@@ -37,6 +40,10 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
         eta: Halving rate, > 1 (default 3).
         min_early_stopping_rate: s in the paper: rungs skipped at the bottom (the smallest budget is
             min_budget eta^s), >= 0 and below the number of halvings the range allows.
+        proposer: Where new configurations come from once a rung has the proposer's ``n_initial`` completed
+            evaluations: the proposer fitted on the largest such rung (failed and pending new configurations count
+            as worse than any value), its exploration policy choosing random ones. Default None: always random.
+            Its initial design is not used. :func:`~bohpo.searchers.hyperband.bohb_proposer` builds BOHB's.
         seed, direction: As for every searcher.
 
     Example:
@@ -54,6 +61,7 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
         eta: float = 3,
         *,
         min_early_stopping_rate: int = 0,
+        proposer: Proposer | None = None,
         seed: SeedLike = None,
         direction: Direction = "minimize",
     ) -> None:
@@ -69,6 +77,11 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
         top = halvings - rate
         self.budgets = [self.max_budget / self.eta ** (top - k) for k in range(top + 1)]
         self._rungs: list[list[int]] = [[] for _ in self.budgets]  # trial ids asked on each rung
+        if proposer is not None and not isinstance(proposer, Proposer):
+            raise TypeError(f"proposer must be a bohpo Proposer or None, got {type(proposer).__name__}")
+        if proposer is not None and proposer.space != space:
+            raise ValueError(f"the proposer was built for another space: {proposer.space!r}")
+        self.proposer = proposer
 
     def _next_trial(self, generator: torch.Generator) -> Trial:
         for k in range(len(self.budgets) - 2, -1, -1):
@@ -83,6 +96,15 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
         self._rungs[0].append(trial.id)
         return trial
 
+    def _new_config(self, generator: torch.Generator) -> Config:
+        config = None if self.proposer is None else self._model_config(self.proposer, generator)
+        return super()._new_config(generator) if config is None else config
+
+    def model_budget(self) -> float | None:
+        """The largest budget with at least the proposer's ``n_initial`` completed evaluations (None without a
+        proposer, or before any has enough)."""
+        return None if self.proposer is None else self._model_budget(self.proposer.n_initial)
+
     def rung_of(self, trial: Trial) -> int | None:
         """The rung ``trial`` was asked on, or None for a trial ASHA did not schedule (told from elsewhere)."""
         for k, ids in enumerate(self._rungs):
@@ -94,7 +116,10 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
         return {**super()._settings(), "min_early_stopping_rate": self.min_early_stopping_rate}
 
     def _state(self) -> dict[str, Any]:
-        return {**self._settings(), "rungs": self._rungs}
+        state: dict[str, Any] = {**self._settings(), "rungs": self._rungs}
+        if self.proposer is not None:
+            state["proposer"] = self.proposer.state()
+        return state
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
         self._check_settings(state)
@@ -107,4 +132,6 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
             or any(self._trials[t].budget != b for rung, b in zip(rungs, self.budgets, strict=True) for t in rung)
         ):
             raise ValueError(f"malformed history: rungs {rungs!r} do not fit {len(self.budgets)} rungs or the trials")
+        if self.proposer is not None and "proposer" in state:  # older histories have no proposer state
+            self.proposer.load_state(state["proposer"])
         self._rungs = rungs

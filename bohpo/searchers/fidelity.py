@@ -7,6 +7,11 @@ one: the value at the trial's budget.
 
 Glossary:
     R       max_budget / min_budget;  eta the halving rate (keep the best 1/eta);  s_max = floor(log_eta R).
+
+Model-based searchers (BOHB, ASHA with a proposer) draw new configurations from a
+:class:`~bohpo.acquisition.Proposer` fitted on the evaluations at one budget: the largest budget with at least the
+proposer's ``n_initial`` completed ones. There, failed evaluations and pending new configurations count as worse
+than any value; a pending promotion keeps the value it has at that budget.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import Any, overload
 import torch
 
 from bohpo._checks import check_count, finite_float
+from bohpo.acquisition.propose import NUMERICAL_FAILURES, Proposer
+from bohpo.errors import NumericalWarning
 from bohpo.searchers.base import _ASK_STREAM, _MAX_REDRAWS, Direction, Searcher
 from bohpo.seeding import SeedLike, torch_generator
 from bohpo.space import Config, Space
@@ -127,6 +134,45 @@ class MultiFidelitySearcher(Searcher):
             stacklevel=2,
         )
         return params
+
+    # -- a model of new configurations (BOHB, model-based ASHA) ------------------------------------------------
+    def _model_budget(self, min_points: int) -> float | None:
+        """The largest budget with at least ``min_points`` completed evaluations, or None."""
+        counts: dict[float, int] = {}
+        for t in self._history:
+            if t.status is TrialStatus.COMPLETE and t.budget is not None:
+                counts[t.budget] = counts.get(t.budget, 0) + 1
+        enough = [b for b, k in counts.items() if k >= min_points]
+        return max(enough) if enough else None
+
+    def _model_config(self, proposer: Proposer, generator: torch.Generator) -> Config | None:
+        """A new configuration from ``proposer``, fitted at the largest budget with ``proposer.n_initial`` completed
+        evaluations; None where it gives none: no budget has enough, the proposer's exploration policy asks for a
+        random one, or the model failed (with a warning)."""
+        budget = self._model_budget(proposer.n_initial)
+        if budget is None:
+            return None
+        sign = 1.0 if self.direction == "minimize" else -1.0
+        rows = [t for t in self._history if t.budget == budget]
+        values = [sign * t.value if t.status is TrialStatus.COMPLETE else math.inf for t in rows]  # type: ignore[operator]
+        # pending configurations count as worse than any value (constant liar), unless the model already has their
+        # value at this budget (a promoted configuration)
+        known = {t.config_id for t in rows}
+        others = [t.params for t in self._pending.values() if t.config_id not in known]
+        X = self.space.encode([t.params for t in rows] + others)  # (n_rows, D)
+        y = torch.tensor(values + [math.inf] * len(others), dtype=torch.float64)
+        if proposer.n_from_design(X, y, generator=generator):
+            return None
+        try:
+            x = proposer.propose_by_model(X, y, generator=generator)
+        except NUMERICAL_FAILURES as err:
+            warnings.warn(
+                f"{type(self).__name__}: the model failed ({err}); drawing a random configuration",
+                NumericalWarning,
+                stacklevel=3,
+            )
+            return None
+        return self.space.decode(x)[0]
 
     def _settings(self) -> dict[str, Any]:
         """What a saved history must agree on with the searcher that loads it."""

@@ -18,7 +18,6 @@ so a searcher rebuilt from it continues the same schedule.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,18 +25,13 @@ import torch
 
 from bohpo._checks import check_count, finite_float
 from bohpo.acquisition.analytic import ExpectedImprovement
-from bohpo.errors import NumericalWarning
+from bohpo.acquisition.propose import AcquisitionFactory, Proposer, RandomFraction, default_optimizer
 from bohpo.searchers.base import Direction
-from bohpo.searchers.bayesian import NUMERICAL_FAILURES, AcquisitionFactory, check_density_ratio_pairing, suggest
+from bohpo.searchers.bayesian import check_proposer
 from bohpo.searchers.fidelity import MultiFidelitySearcher, check_fidelity, s_max
 from bohpo.seeding import SeedLike
 from bohpo.space import Config, Space
-from bohpo.surrogates.base import (
-    DensityRatioSurrogate,
-    GaussianSurrogate,
-    is_density_ratio_surrogate,
-    is_gaussian_surrogate,
-)
+from bohpo.surrogates.base import DensityRatioSurrogate, GaussianSurrogate, is_gaussian_surrogate
 from bohpo.surrogates.tpe import TPE
 from bohpo.trial import Trial, TrialStatus
 
@@ -287,11 +281,11 @@ class Hyperband(_SynchronousHalving):
 class BOHB(Hyperband):
     """BOHB (Falkner et al. 2018): Hyperband whose new configurations come from a model.
 
-    A new configuration is random with probability ``random_fraction``; otherwise the model is fitted on the
-    evaluations at the largest budget that has enough of them (``min_points``; pending and failed configurations
-    count as worse than any value for a density-ratio model) and its acquisition is maximised. Before any budget
-    has enough evaluations, configurations are random. If the model fails numerically the searcher warns and draws
-    a random configuration.
+    A new configuration is random with probability ``random_fraction``; otherwise a
+    :class:`~bohpo.acquisition.Proposer` is fitted on the evaluations at the largest budget that has enough of them
+    (``min_points``; failed and pending new configurations count as worse than any value there) and proposes it.
+    Before any budget has enough evaluations, configurations are random. If the model fails numerically the
+    searcher warns and draws a random configuration.
 
     Args:
         space: The search space.
@@ -299,11 +293,15 @@ class BOHB(Hyperband):
         surrogate: Any surrogate ``BayesianOptimizer`` takes (default ``TPE(gamma=0.15)``, BOHB's 15% split);
             a GP drives it too.
         acquisition: Built from the fitted surrogate (default ``ExpectedImprovement``).
-        random_fraction: Share of new configurations drawn at random, in [0, 1] (default 1/3).
+        random_fraction: Share of new configurations drawn at random, in [0, 1] (default 1/3): the proposer's
+            exploration policy, :class:`~bohpo.acquisition.RandomFraction`.
         min_points: Evaluations a budget needs before its model is used (default: parameters + 3, the paper's
-            N_min + 2 with N_min = d + 1).
+            N_min + 2 with N_min = d + 1): the proposer's ``n_initial``.
         n_raw: Candidates drawn from l(x) for a density-ratio model (default 64), the pool of the acquisition
             optimizer for a Gaussian one (default 512).
+        proposer: A whole :class:`~bohpo.acquisition.Proposer` instead of the five arguments above (giving both is
+            refused). Its ``n_initial`` is ``min_points`` and its exploration policy decides which configurations
+            are random; its initial design is not used (a configuration not from the model is drawn at random).
         seed, direction: As for every searcher.
     """
 
@@ -315,64 +313,72 @@ class BOHB(Hyperband):
         eta: float = 3,
         *,
         surrogate: GaussianSurrogate | DensityRatioSurrogate | None = None,
-        acquisition: AcquisitionFactory = ExpectedImprovement,
-        random_fraction: float = 1 / 3,
+        acquisition: AcquisitionFactory | None = None,
+        random_fraction: float | None = None,
         min_points: int | None = None,
         n_raw: int | None = None,
+        proposer: Proposer | None = None,
         seed: SeedLike = None,
         direction: Direction = "minimize",
     ) -> None:
-        fraction = finite_float(random_fraction)
-        if fraction is None or not 0 <= fraction <= 1:
-            raise ValueError(f"random_fraction must be a number in [0, 1], got {random_fraction!r}")
         super().__init__(space, min_budget, max_budget, eta, seed=seed, direction=direction)
-        model = TPE(gamma=0.15) if surrogate is None else surrogate
-        density_ratio = is_density_ratio_surrogate(model) and not is_gaussian_surrogate(model)
-        if not density_ratio and not is_gaussian_surrogate(model):
-            raise TypeError(
-                f"surrogate must be a GaussianSurrogate (such as GP) or a DensityRatioSurrogate (such as TPE), "
-                f"got {type(model).__name__}"
-            )
-        if not callable(acquisition):
-            raise TypeError(f"acquisition must be a class or callable that builds a module, got {acquisition!r}")
-        self.min_points = len(space) + 3 if min_points is None else check_count(min_points, "min_points", minimum=1)
-        self.n_raw = (64 if density_ratio else 512) if n_raw is None else check_count(n_raw, "n_raw", minimum=1)
-        if density_ratio:
-            check_density_ratio_pairing(acquisition, type(model).__name__)
-        bind = getattr(model, "bind", None)
-        if callable(bind):
-            bind(space)
-        self.surrogate, self.acquisition, self.random_fraction = model, acquisition, fraction
+        parts = {"surrogate": surrogate, "acquisition": acquisition, "random_fraction": random_fraction,
+                 "min_points": min_points, "n_raw": n_raw}  # fmt: skip
+        if proposer is not None:
+            check_proposer(proposer, space, parts)
+        else:
+            proposer = bohb_proposer(
+                space, surrogate=surrogate, acquisition=acquisition, random_fraction=random_fraction,
+                min_points=min_points, n_raw=n_raw,
+            )  # fmt: skip
+        self.proposer = proposer
+
+    @property
+    def surrogate(self) -> GaussianSurrogate | DensityRatioSurrogate:
+        """The proposer's surrogate."""
+        return self.proposer.surrogate
+
+    @property
+    def min_points(self) -> int:
+        """Completed evaluations a budget needs before its model is used (the proposer's ``n_initial``)."""
+        return self.proposer.n_initial
 
     def model_budget(self) -> float | None:
         """The largest budget with at least ``min_points`` completed evaluations, or None."""
-        counts: dict[float, int] = {}
-        for t in self._history:
-            if t.status is TrialStatus.COMPLETE and t.budget is not None:
-                counts[t.budget] = counts.get(t.budget, 0) + 1
-        enough = [b for b, k in counts.items() if k >= self.min_points]
-        return max(enough) if enough else None
+        return self._model_budget(self.min_points)
 
     def _new_config(self, generator: torch.Generator) -> Config:
-        budget = self.model_budget()
-        if budget is None or float(torch.rand(1, generator=generator, dtype=torch.float64)) < self.random_fraction:
-            return super()._new_config(generator)
-        sign = 1.0 if self.direction == "minimize" else -1.0
-        rows = [t for t in self._history if t.budget == budget]
-        values = [sign * t.value if t.status is TrialStatus.COMPLETE else math.inf for t in rows]  # type: ignore[operator]
-        # pending configurations count as worse than any value (constant liar), unless the model already has their
-        # value at this budget (a promoted configuration)
-        known = {t.config_id for t in rows}
-        others = [t.params for t in self._pending.values() if t.config_id not in known]
-        X = self.space.encode([t.params for t in rows] + others)  # (n_rows, D)
-        y = torch.tensor(values + [math.inf] * len(others), dtype=torch.float64)
-        try:
-            x = suggest(
-                self.space, self.surrogate, self.acquisition, X, y, generator=generator, n_raw=self.n_raw,
-            )  # fmt: skip
-        except NUMERICAL_FAILURES as err:
-            warnings.warn(
-                f"BOHB: the model failed ({err}); drawing a random configuration", NumericalWarning, stacklevel=2
-            )
-            return super()._new_config(generator)
-        return self.space.decode(x.unsqueeze(0))[0]
+        config = self._model_config(self.proposer, generator)
+        return super()._new_config(generator) if config is None else config
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "proposer": self.proposer.state()}
+
+    def _load_state(self, state: Mapping[str, Any]) -> None:
+        if "proposer" in state:  # histories saved before the proposer's state was kept have none
+            self.proposer.load_state(state["proposer"])
+        super()._load_state(state)
+
+
+def bohb_proposer(
+    space: Space,
+    *,
+    surrogate: GaussianSurrogate | DensityRatioSurrogate | None = None,
+    acquisition: AcquisitionFactory | None = None,
+    random_fraction: float | None = None,
+    min_points: int | None = None,
+    n_raw: int | None = None,
+) -> Proposer:
+    """The proposer of BOHB's new configurations (the arguments and defaults of :class:`BOHB`); model-based ASHA
+    takes one too."""
+    fraction = 1 / 3 if random_fraction is None else finite_float(random_fraction)
+    if fraction is None or not 0 <= fraction <= 1:
+        raise ValueError(f"random_fraction must be a number in [0, 1], got {random_fraction!r}")
+    model = TPE(gamma=0.15) if surrogate is None else surrogate
+    default_raw = 512 if is_gaussian_surrogate(model) else 64
+    return Proposer(
+        space, surrogate=model, acquisition=ExpectedImprovement if acquisition is None else acquisition,
+        optimizer=default_optimizer(model, n_raw=default_raw if n_raw is None else n_raw),
+        exploration=RandomFraction(fraction),
+        n_initial=len(space) + 3 if min_points is None else check_count(min_points, "min_points", minimum=1),
+    )  # fmt: skip

@@ -11,12 +11,13 @@ from bohpo.acquisition.analytic import (
     ProbabilityOfImprovement,
     UpperConfidenceBound,
 )
+from bohpo.acquisition.propose import AcquisitionFactory, default_surrogate
 from bohpo.searchers.asha import AsyncSuccessiveHalving
 from bohpo.searchers.base import Direction, Searcher
-from bohpo.searchers.bayesian import AcquisitionFactory, BayesianOptimizer, default_surrogate
+from bohpo.searchers.bayesian import BayesianOptimizer
 from bohpo.searchers.fidelity import MultiFidelitySearcher
 from bohpo.searchers.grid import GridSearch
-from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving
+from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving, bohb_proposer
 from bohpo.searchers.peers import BoTorchLoop, OptunaSearcher, optuna_available
 from bohpo.searchers.random import RandomSearch, SobolSearch
 from bohpo.seeding import SeedLike
@@ -107,10 +108,19 @@ def _bohb_gp(
     )  # fmt: skip
 
 
+def _asha_gp(
+    space: Space, min_budget: float, max_budget: float, eta: float = 3, *, seed: SeedLike, direction: Direction
+) -> Searcher:
+    """ASHA whose new configurations come from bohb-gp's model (GP, LogEI, a third random)."""
+    proposer = bohb_proposer(space, surrogate=default_surrogate(), acquisition=LogExpectedImprovement)
+    return AsyncSuccessiveHalving(space, min_budget, max_budget, eta, proposer=proposer, seed=seed, direction=direction)
+
+
 _FIDELITY: dict[str, Callable[..., Searcher]] = {
     "successive-halving": SuccessiveHalving,
     "hyperband": Hyperband,
     "asha": AsyncSuccessiveHalving,
+    "asha-gp": _asha_gp,
     "bohb": BOHB,
     "bohb-gp": _bohb_gp,
 }
@@ -129,7 +139,7 @@ def make_fidelity_searcher(
     factories use the default, 3).
 
     Args:
-        name: ``"successive-halving"``, ``"hyperband"``, ``"asha"``, ``"bohb"`` or ``"bohb-gp"``.
+        name: ``"successive-halving"``, ``"hyperband"``, ``"asha"``, ``"asha-gp"``, ``"bohb"`` or ``"bohb-gp"``.
         space, seed, direction: Passed to the searcher.
         budgets: ``(min_budget, max_budget)``.
         eta: Halving rate, > 1 (the searcher checks it, with the budgets).

@@ -1,11 +1,17 @@
 """Surrogate models of the objective, fitted on encoded observations."""
 
 from bohpo.surrogates.base import (
+    ConditionableSurrogate,
     DensityRatioSurrogate,
+    FactorisingDensityRatio,
     GaussianSurrogate,
+    HasLengthscales,
+    SpaceBound,
     Surrogate,
+    WarmStartable,
     is_density_ratio_surrogate,
     is_gaussian_surrogate,
+    supports,
 )
 from bohpo.surrogates.gp import GP, CholeskyError
 from bohpo.surrogates.tpe import TPE
@@ -15,11 +21,17 @@ __all__ = [
     "GP",
     "TPE",
     "CholeskyError",
+    "ConditionableSurrogate",
     "DensityRatioSurrogate",
+    "FactorisingDensityRatio",
     "GaussianSurrogate",
+    "HasLengthscales",
     "KumaraswamyWarp",
+    "SpaceBound",
     "Surrogate",
+    "WarmStartable",
     "YeoJohnson",
     "is_density_ratio_surrogate",
     "is_gaussian_surrogate",
+    "supports",
 ]

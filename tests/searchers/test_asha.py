@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from bohpo.errors import TrialFailedWarning
+import pytest
+import torch
+
+from bohpo.acquisition import MultiStartOptimizer, Proposer, RandomFraction
+from bohpo.errors import NumericalWarning, TrialFailedWarning
 from bohpo.searchers import AsyncSuccessiveHalving
 from bohpo.space import Float, Space
+from bohpo.surrogates import GP, TPE, CholeskyError
 from bohpo.trial import Trial
 
 SPACE = Space({"x": Float(0.0, 1.0)})
@@ -102,3 +107,88 @@ def test_bad_arguments_are_refused() -> None:
         AsyncSuccessiveHalving(SPACE, 1, 9, eta=0.5)
     with pytest.raises(ValueError, match="max_budget must be"):
         AsyncSuccessiveHalving(SPACE, 5, 2)
+
+
+# -- model-based ASHA (with a proposer) ---------------------------------------------------------------------------
+
+
+def _model_asha(seed: int | None, *, surrogate: Any = None, n_initial: int = 5) -> AsyncSuccessiveHalving:
+    proposer = Proposer(
+        SPACE, surrogate=TPE() if surrogate is None else surrogate, n_initial=n_initial,
+        optimizer=MultiStartOptimizer(n_raw=64, n_restarts=2) if isinstance(surrogate, GP) else None,
+    )  # fmt: skip
+    return AsyncSuccessiveHalving(SPACE, min_budget=1, max_budget=9, proposer=proposer, seed=seed)
+
+
+def test_model_based_asha_uses_the_model_once_a_rung_has_enough_evaluations(monkeypatch: pytest.MonkeyPatch) -> None:
+    asha = _model_asha(0)
+    plain = AsyncSuccessiveHalving(SPACE, min_budget=1, max_budget=9, seed=0)
+    fits: list[int] = []
+    proposed: list[torch.Tensor] = []
+    real = Proposer.propose_by_model
+
+    def counted(self: Proposer, X: torch.Tensor, y: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        fits.append(X.shape[0])
+        proposed.append(real(self, X, y, **kwargs))
+        return proposed[-1]
+
+    monkeypatch.setattr(Proposer, "propose_by_model", counted)
+    early = [asha.ask() for _ in range(5)]  # nothing told: random, as plain ASHA
+    assert [t.params for t in early] == [plain.ask().params for _ in range(5)] and not fits
+    for trial in early:
+        asha.tell(trial, _value(trial))
+    assert asha.model_budget() == 1.0
+    promoted = asha.ask()  # the best of five goes up first
+    assert promoted.budget == 3.0 and not fits
+    new = asha.ask()  # then a new configuration, from the model fitted on rung 0
+    assert new.budget == 1.0 and fits == [5]  # five told on rung 0 (the pending promotion's value there is known)
+    assert new.params == SPACE.decode(proposed[0])[0]
+
+
+@pytest.mark.slow
+def test_model_based_asha_resumes_exactly_with_its_models_warm_start() -> None:
+    original = _model_asha(3, surrogate=GP(), n_initial=3)
+    for _ in range(8):
+        trial = original.ask()
+        original.tell(trial, _value(trial))
+    waiting = original.ask(2)
+    saved = original.to_json()
+    assert '"proposer"' in saved and '"surrogate": {' in saved  # the GP's hyperparameters travel with the history
+    resumed = _model_asha(None, surrogate=GP(), n_initial=3).load_history(saved)
+    for trial in waiting:
+        original.tell(trial, _value(trial))
+        resumed.tell(trial, _value(trial))
+    for _ in range(6):
+        a, b = original.ask(), resumed.ask()
+        assert (a.id, a.params, a.budget, a.config_id) == (b.id, b.params, b.budget, b.config_id)
+        original.tell(a, _value(a))
+        resumed.tell(b, _value(b))
+
+
+def test_model_based_asha_draws_at_random_when_its_model_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    asha = _model_asha(1, surrogate=GP(), n_initial=2)
+    for trial in asha.ask(3):
+        asha.tell(trial, _value(trial))
+    assert asha.ask().budget == 3.0  # a promotion first
+
+    def broken(self: GP, X: torch.Tensor, y: torch.Tensor) -> GP:
+        raise CholeskyError("the kernel matrix is not positive definite")
+
+    monkeypatch.setattr(GP, "fit", broken)
+    with pytest.warns(NumericalWarning, match="AsyncSuccessiveHalving: the model failed .*; drawing a random"):
+        trial = asha.ask()
+    assert trial.budget == 1.0 and 0.0 <= trial.params["x"] <= 1.0
+
+
+def test_model_based_asha_takes_the_proposers_exploration_policy() -> None:
+    proposer = Proposer(SPACE, surrogate=TPE(), exploration=RandomFraction(1.0), n_initial=2)
+    asha = AsyncSuccessiveHalving(SPACE, 1, 9, proposer=proposer, seed=2)
+    plain = AsyncSuccessiveHalving(SPACE, 1, 9, seed=2)
+    for searcher in (asha, plain):
+        for trial in searcher.ask(3):
+            searcher.tell(trial, _value(trial))
+        searcher.ask()  # the promotion
+    # every new configuration random: the same as plain ASHA's but for the one uniform draw of the policy
+    assert asha.ask().params != plain.ask().params
+    with pytest.raises(TypeError, match="proposer must be a bohpo Proposer"):
+        AsyncSuccessiveHalving(SPACE, 1, 9, proposer=TPE())  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from bohpo.acquisition import (
     ExpectedImprovement,
     LogExpectedImprovement,
     ProbabilityOfImprovement,
+    SamplingOptimizer,
     UpperConfidenceBound,
 )
 from bohpo.errors import NumericalWarning, TrialFailedWarning
@@ -283,8 +284,10 @@ def test_tpe_beats_random_search_on_branin(multivariate: bool) -> None:
 def test_tpe_is_bound_to_the_space_and_draws_24_candidates_by_default() -> None:
     tpe = TPE()
     searcher = BayesianOptimizer(_space(), surrogate=tpe, acquisition=ExpectedImprovement)
-    assert tpe.space == _space() and searcher.n_raw == 24
-    assert BayesianOptimizer(_space(), surrogate=TPE(), n_raw=500).n_raw == 500
+    optimizer = searcher.proposer.optimizer
+    assert tpe.space == _space() and isinstance(optimizer, SamplingOptimizer) and optimizer.n_candidates == 24
+    other = BayesianOptimizer(_space(), surrogate=TPE(), n_raw=500).proposer.optimizer
+    assert isinstance(other, SamplingOptimizer) and other.n_candidates == 500
 
 
 def test_tpe_batches_treat_pending_and_failed_points_as_worse_than_any_value() -> None:

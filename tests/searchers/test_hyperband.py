@@ -296,3 +296,15 @@ def test_a_batch_that_fails_halfway_leaves_the_searcher_as_it_was(make: Any, mon
     assert [(t.id, t.params, t.budget, t.config_id) for t in after] == [
         (t.id, t.params, t.budget, t.config_id) for t in expected
     ]
+
+
+def test_bohb_takes_a_whole_proposer_or_its_parts_not_both() -> None:
+    from bohpo.acquisition import Proposer, RandomFraction
+
+    proposer = Proposer(SPACE, surrogate=TPE(), exploration=RandomFraction(0.0), n_initial=4)
+    bohb = BOHB(SPACE, 1, 9, proposer=proposer, seed=10)
+    assert bohb.proposer is proposer and bohb.min_points == 4 and bohb.surrogate is proposer.surrogate
+    _drive(bohb, 9)
+    assert bohb.model_budget() == 1.0
+    with pytest.raises(TypeError, match=r"pass either proposer= or random_fraction=, min_points=, not both"):
+        BOHB(SPACE, 1, 9, proposer=proposer, random_fraction=0.5, min_points=3)

@@ -48,7 +48,7 @@ def test_register_a_searcher(space: Space, monkeypatch: pytest.MonkeyPatch) -> N
         register_searcher("random", lambda sp, seed, direction, n_trials, budgets: RandomSearch(sp))
 
 
-@pytest.mark.parametrize("name", ["successive-halving", "hyperband", "asha", "bohb", "bohb-gp"])
+@pytest.mark.parametrize("name", ["successive-halving", "hyperband", "asha", "asha-gp", "bohb", "bohb-gp"])
 def test_multi_fidelity_names_take_a_halving_rate(space: Space, name: str) -> None:
     searcher = make_fidelity_searcher(name, space, budgets=(1.0, 16.0), eta=2, seed=0, direction="maximize")
     assert isinstance(searcher, MultiFidelitySearcher)
@@ -60,5 +60,5 @@ def test_multi_fidelity_names_take_a_halving_rate(space: Space, name: str) -> No
 
 
 def test_make_fidelity_searcher_refuses_other_names(space: Space) -> None:
-    with pytest.raises(ValueError, match=r"'gp-logei' is not a multi-fidelity searcher; known: asha, bohb"):
+    with pytest.raises(ValueError, match=r"'gp-logei' is not a multi-fidelity searcher; known: asha, asha-gp, bohb"):
         make_fidelity_searcher("gp-logei", space, budgets=(1.0, 9.0))
