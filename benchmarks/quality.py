@@ -51,7 +51,7 @@ import torch
 from scipy.stats import mannwhitneyu
 
 from bohpo import BayesianOptimizer, Categorical, Float, Int, RandomSearch, minimize
-from bohpo.acquisition import ExpectedImprovement
+from bohpo.acquisition import ExpectedImprovement, ModelOnly, Proposer, TieStagnation
 from bohpo.problems import Problem, make_problem
 from bohpo.surrogates import GP, TPE
 
@@ -103,6 +103,16 @@ def _values_bohpo(problem: Problem, seed: int, budget: int, **gp_options: Any) -
     searcher = minimize(
         problem, problem.space, BayesianOptimizer(problem.space, seed=seed, surrogate=surrogate), budget
     )
+    return [t.value for t in searcher.history if t.value is not None]
+
+
+def _values_bohpo_policy(problem: Problem, seed: int, budget: int, *, policy: str) -> list[float]:
+    """bohpo's default GP with another exploration policy: ``model-only`` (every point from the model) or
+    ``ties-near`` (:class:`TieStagnation` counting near ties, within 1e-3 of median - best, as ties)."""
+    policies = {"model-only": ModelOnly, "ties-near": lambda: TieStagnation(tolerance=1e-3)}
+    exploration = policies[policy]()
+    proposer = Proposer(problem.space, exploration=exploration)
+    searcher = minimize(problem, problem.space, BayesianOptimizer(problem.space, seed=seed, proposer=proposer), budget)
     return [t.value for t in searcher.history if t.value is not None]
 
 
@@ -177,6 +187,9 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
     "bohpo-overlap": partial(_values_bohpo, output_transform="yeo-johnson", categories="overlap"),
     # lengthscales kept near the width of the box (Optuna's GPSampler prior) against the dimension-scaled log-normal
     "bohpo-box": partial(_values_bohpo, output_transform="yeo-johnson", lengthscale_prior="box"),
+    # exploration policies of the BO step: the model alone, and space-filling points on near ties as well
+    "bohpo-model-only": partial(_values_bohpo_policy, policy="model-only"),
+    "bohpo-ties-near": partial(_values_bohpo_policy, policy="ties-near"),
     "bohpo-tpe": partial(_values_bohpo_tpe, multivariate=True),
     "bohpo-tpe-univariate": partial(_values_bohpo_tpe, multivariate=False),
     "optuna": _values_optuna,

@@ -13,6 +13,7 @@ from bohpo.acquisition.analytic import (
     tpe_log_probability_of_improvement,
 )
 from bohpo.acquisition.batch import ConstantLiar, JointBatch, KrigingBeliever
+from bohpo.acquisition.exploration import TieStagnation, is_tied_and_stagnant
 from bohpo.acquisition.optimize import (
     MultiStartOptimizer,
     SamplingOptimizer,
@@ -56,10 +57,12 @@ __all__ = [
     "SamplingOptimizer",
     "SobolDesign",
     "Step",
+    "TieStagnation",
     "UpperConfidenceBound",
     "default_optimizer",
     "default_surrogate",
     "expected_improvement",
+    "is_tied_and_stagnant",
     "log_expected_improvement",
     "optimize_acquisition",
     "optimize_by_sampling",

@@ -7,7 +7,8 @@ Glossary:
 
 One step, as :meth:`Proposer.propose` runs it:
     1. how many of the n points come from the space-filling design: all while fewer than ``n_initial`` rows are
-       finite, otherwise as many as the exploration policy says (none, by default);
+       finite, otherwise as many as the exploration policy says (for a GP by default, one when the model has stalled
+       on ties: :class:`~bohpo.acquisition.TieStagnation`);
     2. the rest come from the model: the batch rule fits the surrogate, builds fresh acquisitions from it with the
        acquisition factory and maximises them with the acquisition optimizer, one point at a time or jointly;
     3. if the model fails numerically (any of :data:`NUMERICAL_FAILURES`), a ``NumericalWarning`` says so and the
@@ -21,7 +22,8 @@ The parts, each a callable that can be replaced:
                  (:class:`~bohpo.acquisition.MultiStartOptimizer`, :class:`~bohpo.acquisition.SamplingOptimizer`)
     batch        step -> (n, D): :class:`~bohpo.acquisition.KrigingBeliever`, :class:`~bohpo.acquisition.ConstantLiar`,
                  :class:`~bohpo.acquisition.JointBatch`
-    exploration  step -> how many points come from the design (:class:`ModelOnly`, :class:`RandomFraction`)
+    exploration  step -> how many points come from the design (:class:`~bohpo.acquisition.TieStagnation`,
+                 :class:`ModelOnly`, :class:`RandomFraction`)
 
 The design is a sequence in the parameters' own unit cube (as ``Space.from_unit`` reads it), not in the encoding,
 so its points are configurations exactly; the proposer keeps its seed and position, and a searcher saves them.
@@ -40,9 +42,10 @@ from linear_operator.utils.errors import NanError, NotPSDError
 from torch import Tensor, nn
 from torch.quasirandom import SobolEngine
 
-from bohpo._checks import check_count, finite_float
+from bohpo._checks import check_count
 from bohpo.acquisition.analytic import LogExpectedImprovement, UpperConfidenceBound
 from bohpo.acquisition.batch import ConstantLiar, JointBatch, KrigingBeliever
+from bohpo.acquisition.exploration import ModelOnly, RandomFraction, TieStagnation
 from bohpo.acquisition.optimize import MultiStartOptimizer, SamplingOptimizer
 from bohpo.errors import NumericalWarning
 from bohpo.seeding import SeedLike, seed_entropy
@@ -199,37 +202,6 @@ class SobolDesign:
         return engine.draw(n, dtype=torch.float64)
 
 
-class ModelOnly:
-    """The default exploration policy: once the initial design is done, every point comes from the model."""
-
-    def __repr__(self) -> str:
-        return "ModelOnly()"
-
-    def __call__(self, step: Step) -> int:
-        return 0
-
-
-class RandomFraction:
-    """Each point comes from the space-filling design with probability ``fraction`` (BOHB's random fraction, an
-    epsilon-greedy guard against a model that is wrong where it is confident).
-
-    One uniform draw per point from the step's generator, whatever ``fraction`` is.
-    """
-
-    def __init__(self, fraction: float) -> None:
-        value = finite_float(fraction)
-        if value is None or not 0 <= value <= 1:
-            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
-        self.fraction = value
-
-    def __repr__(self) -> str:
-        return f"RandomFraction({self.fraction!r})"
-
-    def __call__(self, step: Step) -> int:
-        draws = torch.rand(step.n, generator=step.generator, dtype=torch.float64)
-        return int((draws < self.fraction).sum())
-
-
 def default_surrogate() -> GP:
     """The GP that a :class:`Proposer` uses unless given one: Yeo–Johnson output transform, no input warping.
 
@@ -272,7 +244,8 @@ class Proposer:
         batch: The batch rule (default :class:`~bohpo.acquisition.KrigingBeliever` for a Gaussian surrogate,
             :class:`~bohpo.acquisition.ConstantLiar` for a density-ratio one).
         design: The initial design (default :class:`SobolDesign`).
-        exploration: The exploration policy (default :class:`ModelOnly`).
+        exploration: The exploration policy (default: :class:`~bohpo.acquisition.TieStagnation` for a Gaussian
+            surrogate, :class:`ModelOnly` for a density-ratio one).
         n_initial: Finite rows needed before the model is used (default: twice the number of parameters, clipped
             to [5, 10]; 10 for a density-ratio surrogate, whose densities need a few points per group).
         seed: Seeds the design (a searcher reseeds it from its own seed).
@@ -318,7 +291,8 @@ class Proposer:
         self.optimizer: AcquisitionOptimizer = default_optimizer(surrogate) if optimizer is None else optimizer
         self.batch: BatchRule = (KrigingBeliever() if gaussian else ConstantLiar()) if batch is None else batch
         self.design: InitialDesign = SobolDesign() if design is None else design
-        self.exploration: ExplorationPolicy = ModelOnly() if exploration is None else exploration
+        default_exploration = TieStagnation() if gaussian else ModelOnly()
+        self.exploration: ExplorationPolicy = default_exploration if exploration is None else exploration
 
     def __repr__(self) -> str:
         return (

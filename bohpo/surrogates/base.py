@@ -151,7 +151,7 @@ def supports(obj: object, feature: type) -> bool:
 
     Example:
         >>> from bohpo.surrogates import GP
-        >>> supports(GP(), HasLengthscales), supports(GP(), SpaceBound)
+        >>> supports(GP(), HasLengthscales), supports(GP(), FactorisingDensityRatio)
         (True, False)
     """
     return all(

@@ -38,8 +38,7 @@ import copy
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -53,15 +52,15 @@ from gpytorch.means import ZeroMean
 from gpytorch.priors import GammaPrior, LogNormalPrior, Prior
 from scipy.optimize import minimize
 from torch import Tensor
-from torch.distributions import constraints
 
 from bohpo._checks import check_count
 from bohpo._threads import single_threaded_blas
 from bohpo.errors import NumericalWarning
-from bohpo.space import Categorical, Space
+from bohpo.space import Space
+from bohpo.surrogates.gp_parts import BoxLengthscalePrior, CategoryBlocks
 from bohpo.surrogates.transforms import KumaraswamyWarp, YeoJohnson
 
-__all__ = ["GP", "CategoryBlocks", "CholeskyError", "matern52", "robust_cholesky"]
+__all__ = ["GP", "BoxLengthscalePrior", "CategoryBlocks", "CholeskyError", "matern52", "robust_cholesky"]
 
 _JITTERS = (0.0, 1e-8, 1e-6, 1e-4)  # added to the diagonal, relative to its mean, until the factorisation succeeds
 _LOG_2PI = math.log(2 * math.pi)
@@ -71,7 +70,6 @@ _LENGTHSCALE_PRIORS = ("dimension-scaled", "box")
 _MIN_LENGTHSCALE = 2.5e-2
 _MIN_OUTPUTSCALE = 1e-4
 _MIN_NOISE = 1e-6  # variance of standardised values: deterministic objectives are resolved to ~1e-3 of their spread
-_MAX_CATEGORY_CORRELATION = 0.9  # prior correlation of one function's values under two different categories, at most
 
 
 class CholeskyError(RuntimeError):
@@ -118,11 +116,13 @@ class GP:
             which a searcher does): ``"one-hot"`` (default), each one-hot column a numeric input with its own
             lengthscale; or ``"overlap"``, one lengthscale per categorical shared by its columns and capped
             (:class:`CategoryBlocks`). ``benchmarks/results/traps/categories.md`` measures both: the overlap kernel was
-            not better on mixed problems (it costs the mixed Branin, whose categories share one function, on a seed
-            in five), so one-hot stays the default.
+            not better on mixed problems (it costs the mixed Branin, whose categories share one function, nearly
+            two orders of magnitude of regret), so one-hot stays the default. Unbound, the GP treats every column as
+            numeric whatever this says.
 
     Attributes:
         model: The fitted BoTorch ``SingleTaskGP`` (on standardised values), for anything BoTorch can do with it.
+        blocks: The bound space's categorical blocks (:class:`CategoryBlocks`), or ``None`` before :meth:`bind`.
 
     Example:
         >>> X = torch.rand(12, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
@@ -322,89 +322,6 @@ class GP:
     def _check_fitted(self) -> None:
         if not self._fitted:
             raise RuntimeError("the GP is not fitted yet: call fit(X, y) first")
-
-
-@dataclass(frozen=True)
-class CategoryBlocks:
-    """The one-hot blocks of a space's categoricals, each a category-aware part of the kernel.
-
-    The columns of one block share a lengthscale l, so the squared scaled distance between two points is the
-    numeric columns' part plus 2 / l^2 for each categorical whose choices differ: a Hamming (overlap) distance inside
-    the Matérn kernel, the same for every pair of choices. The lengthscale is capped at ``max_lengthscale``, where
-    two different choices are correlated ``_MAX_CATEGORY_CORRELATION`` (0.9) a priori: however alike the choices
-    observed so far, an unseen choice keeps at least sqrt(2 (1 - 0.9)) = 0.45 of the output scale's spread, so the
-    model never rules out that another category is better without trying it.
-
-    Attributes:
-        dim: D, the encoded dimension of the space.
-        blocks: ``(start, stop)`` column ranges, one per categorical with two or more choices.
-    """
-
-    dim: int
-    blocks: tuple[tuple[int, int], ...]
-
-    @classmethod
-    def of(cls, space: Space) -> CategoryBlocks:
-        blocks = []
-        for name, param in space.items():
-            columns = space.columns(name)
-            if isinstance(param, Categorical) and columns.stop - columns.start > 1:
-                blocks.append((columns.start, columns.stop))
-        return cls(space.dim, tuple(blocks))
-
-    @property
-    def max_lengthscale(self) -> float:
-        """The cap of a block's lengthscale: matern52(sqrt(2) / l) = ``_MAX_CATEGORY_CORRELATION``."""
-        return math.sqrt(2.0) / _matern52_distance(_MAX_CATEGORY_CORRELATION)
-
-    def groups(self) -> np.ndarray:
-        """(D,) the column each column takes its lengthscale from: its block's first column, else itself."""
-        group = np.arange(self.dim)
-        for start, stop in self.blocks:
-            group[start:stop] = start
-        return group
-
-    def prior_weights(self, like: Tensor) -> Tensor:
-        """(D,) 1 / width on a block's columns, else 1: the lengthscale prior counts once per categorical."""
-        weights = torch.ones(self.dim, dtype=like.dtype, device=like.device)
-        for start, stop in self.blocks:
-            weights[start:stop] = 1.0 / (stop - start)
-        return weights
-
-
-def _matern52_distance(correlation: float) -> float:
-    """The scaled distance r at which the unit Matérn-5/2 kernel equals ``correlation`` in (0, 1), by bisection."""
-    low, high = 0.0, 50.0
-    for _ in range(100):
-        mid = (low + high) / 2
-        value = (1 + _SQRT5 * mid + 5.0 / 3.0 * mid**2) * math.exp(-_SQRT5 * mid)
-        low, high = (mid, high) if value > correlation else (low, mid)
-    return (low + high) / 2
-
-
-class BoxLengthscalePrior(Prior):
-    """The lengthscale prior log p(l) = -c (l^2 + 1 / l^2) (unnormalised, c = 0.1), elementwise.
-
-    It centres every lengthscale at the width of the unit cube and is symmetric in log l, with tails that rise like
-    e^(2 |log l|): l = 3 costs 0.9 nats, l = 10 costs 10. A lengthscale many times the box says that an input does not
-    matter anywhere in it, which data inside the box cannot tell apart from "matters a little": the prior decides,
-    and a prior that allows it makes the posterior certain in directions nobody looked (Hartmann6's second basin,
-    the one-hot columns of a categorical that seemed not to matter, the flat side of a plateau). This is the prior
-    Optuna's ``GPSampler`` places on its inverse squared lengthscales (the same function, as it is symmetric);
-    ``benchmarks/results/traps/lengthscale_prior.md`` measures it against the dimension-scaled log-normal.
-    """
-
-    arg_constraints: ClassVar[dict[str, Any]] = {}
-    support = constraints.positive
-
-    def __init__(self, strength: float = 0.1) -> None:
-        torch.nn.Module.__init__(self)
-        torch.distributions.Distribution.__init__(self, batch_shape=torch.Size(), validate_args=False)
-        self.register_buffer("strength", torch.tensor(float(strength), dtype=torch.float64))
-        self._transform = None
-
-    def log_prob(self, x: Tensor) -> Tensor:
-        return -self.strength.to(x) * (x.square() + x.square().reciprocal())
 
 
 def _check_data(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:

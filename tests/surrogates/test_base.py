@@ -24,7 +24,7 @@ FEATURES = [GaussianSurrogate, DensityRatioSurrogate, ConditionableSurrogate, Ha
 
 def test_bohpos_surrogates_declare_their_features_before_any_fit() -> None:
     expected = {
-        GP: {GaussianSurrogate, ConditionableSurrogate, HasLengthscales, WarmStartable},
+        GP: {GaussianSurrogate, ConditionableSurrogate, HasLengthscales, WarmStartable, SpaceBound},
         TPE: {DensityRatioSurrogate, SpaceBound, FactorisingDensityRatio},
     }
     for cls, features in expected.items():
