@@ -14,12 +14,15 @@ from bohpo.surrogates.base import (
     supports,
 )
 from bohpo.surrogates.gp import GP, CholeskyError
+from bohpo.surrogates.gp_parts import BoxLengthscalePrior, CategoryBlocks
 from bohpo.surrogates.tpe import TPE
 from bohpo.surrogates.transforms import KumaraswamyWarp, YeoJohnson
 
 __all__ = [
     "GP",
     "TPE",
+    "BoxLengthscalePrior",
+    "CategoryBlocks",
     "CholeskyError",
     "ConditionableSurrogate",
     "DensityRatioSurrogate",
