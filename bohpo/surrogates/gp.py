@@ -213,11 +213,12 @@ class GP:
         return self
 
     def _blocks(self, D: int) -> CategoryBlocks | None:
-        if self.blocks is not None and self.blocks.dim != D:
-            raise ValueError(f"the GP was bound to a space of {self.blocks.dim} columns, but X has {D}")
-        if self.categories != "overlap" or self.blocks is None or not self.blocks.blocks:
+        """The categorical blocks the fit ties, or None (one-hot columns, or no categoricals)."""
+        if self.categories != "overlap" or self.blocks is None:
             return None
-        return self.blocks
+        if self.blocks.dim != D:
+            raise ValueError(f"the GP was bound to a space of {self.blocks.dim} columns, but X has {D}")
+        return self.blocks if self.blocks.blocks else None
 
     def _warp_columns(self, D: int) -> list[int] | None:
         if self.input_warping is False:

@@ -362,6 +362,7 @@ def test_a_gp_bound_to_another_space_refuses_the_data() -> None:
     gp = GP(categories="overlap").bind(Space({"x": Float(0.0, 1.0), "c": Categorical(["a", "b"])}))
     with pytest.raises(ValueError, match="bound to a space of 3 columns, but X has 7"):
         gp.fit(X, y)
+    GP().bind(Space({"x": Float(0.0, 1.0)})).fit(X, y)  # one-hot columns need no layout: any data fits
     with pytest.raises(TypeError, match="bind takes a bohpo Space"):
         GP(categories="overlap").bind("x")  # type: ignore[arg-type]
 
