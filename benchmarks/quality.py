@@ -74,6 +74,8 @@ PROBLEMS: dict[str, Callable[[], Problem]] = {
     "boundary-4": lambda: make_problem("boundary", dim=4),
     "categorical-offsets": lambda: make_problem("categorical-offsets"),
     "linear-flags-breast-cancer": lambda: make_problem("linear-flags-breast-cancer"),
+    "linear-flags-wine": lambda: make_problem("linear-flags-wine"),
+    "linear-flags-iris": lambda: make_problem("linear-flags-iris"),
 }
 SYNTHETIC = ("branin", "hartmann6", "ackley-5", "levy-8", "rosenbrock-4", "styblinski-tang-8", "mixed-branin")
 GROUPS: dict[str, tuple[str, ...]] = {
