@@ -26,7 +26,9 @@ The parts, each a callable that can be replaced:
                  :class:`ModelOnly`, :class:`RandomFraction`)
 
 The design is a sequence in the parameters' own unit cube (as ``Space.from_unit`` reads it), not in the encoding,
-so its points are configurations exactly; the proposer keeps its seed and position, and a searcher saves them.
+so its points are configurations exactly; the proposer keeps its seed and position, and a searcher saves them. A
+design that is :class:`~bohpo.surrogates.SpaceBound` is told the space (the Sobol design gives the categoricals its
+leading dimensions).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from bohpo.acquisition.exploration import ModelOnly, RandomFraction, TieStagnati
 from bohpo.acquisition.optimize import MultiStartOptimizer, SamplingOptimizer
 from bohpo.errors import NumericalWarning
 from bohpo.seeding import SeedLike, seed_entropy
-from bohpo.space import Config, Space
+from bohpo.space import Categorical, Config, Space
 from bohpo.surrogates.base import (
     DensityRatioSurrogate,
     GaussianSurrogate,
@@ -189,17 +191,41 @@ class Step:
 
 class SobolDesign:
     """Scrambled Sobol points (Owen scrambling, torch's ``SobolEngine``), seeded; point ``start`` onwards is reached
-    by fast-forwarding, so a resumed study continues the sequence exactly."""
+    by fast-forwarding, so a resumed study continues the sequence exactly.
+
+    Bound to a space (:meth:`bind`; a :class:`Proposer` binds its design), the categorical parameters take the
+    sequence's leading dimensions and the other parameters the rest. Every dimension of a Sobol sequence is evenly
+    spread on its own, but only the leading ones are evenly spread *together*: three boolean flags in dimensions
+    3-5 of a 6-D sequence take only 4 of their 8 combinations in the first 8 points (every seed), in dimensions 0-2
+    all 8. A combination of choices never tried is one the model knows nothing about, while a numeric coordinate is
+    informed by its neighbours, so the choices get the dimensions that cover their combinations.
+    """
+
+    def __init__(self) -> None:
+        self._order: tuple[int, ...] | None = None
 
     def __repr__(self) -> str:
         return "SobolDesign()"
 
+    def bind(self, space: Space) -> SobolDesign:
+        """Give ``space``'s categorical parameters the leading dimensions (in the space's order), then the rest."""
+        kinds = [isinstance(param, Categorical) for _, param in space.items()]
+        self._order = tuple(j for j, c in enumerate(kinds) if c) + tuple(j for j, c in enumerate(kinds) if not c)
+        return self
+
     def __call__(self, n: int, d: int, *, seed: int, start: int) -> Tensor:
-        """(n, d) float64 points of [0, 1)^d."""
+        """(n, d) float64 points of [0, 1)^d, column j for parameter j."""
+        if self._order is not None and len(self._order) != d:
+            raise ValueError(f"this design is bound to a space of {len(self._order)} parameters, asked for d={d}")
         engine = SobolEngine(d, scramble=True, seed=seed)
         if start:
             engine.fast_forward(start)
-        return engine.draw(n, dtype=torch.float64)
+        U = engine.draw(n, dtype=torch.float64)
+        if self._order is None:
+            return U
+        out = torch.empty_like(U)
+        out[:, list(self._order)] = U  # the sequence's dimension k becomes the column of parameter order[k]
+        return out
 
 
 def default_surrogate() -> GP:
@@ -243,7 +269,8 @@ class Proposer:
         optimizer: The acquisition optimizer (default :func:`default_optimizer` of the surrogate).
         batch: The batch rule (default :class:`~bohpo.acquisition.KrigingBeliever` for a Gaussian surrogate,
             :class:`~bohpo.acquisition.ConstantLiar` for a density-ratio one).
-        design: The initial design (default :class:`SobolDesign`).
+        design: The initial design (default :class:`SobolDesign`; bound to the space if it is a
+            :class:`~bohpo.surrogates.SpaceBound`, as the Sobol design is).
         exploration: The exploration policy (default: :class:`~bohpo.acquisition.TieStagnation` for a Gaussian
             surrogate, :class:`ModelOnly` for a density-ratio one).
         n_initial: Finite rows needed before the model is used (default: twice the number of parameters, clipped
@@ -291,6 +318,8 @@ class Proposer:
         self.optimizer: AcquisitionOptimizer = default_optimizer(surrogate) if optimizer is None else optimizer
         self.batch: BatchRule = (KrigingBeliever() if gaussian else ConstantLiar()) if batch is None else batch
         self.design: InitialDesign = SobolDesign() if design is None else design
+        if supports(self.design, SpaceBound):
+            cast(SpaceBound, self.design).bind(space)
         default_exploration = TieStagnation() if gaussian else ModelOnly()
         self.exploration: ExplorationPolicy = default_exploration if exploration is None else exploration
 

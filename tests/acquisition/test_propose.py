@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import torch
 from torch import Tensor
+from torch.quasirandom import SobolEngine
 
 from bohpo.acquisition import (
     ConstantLiar,
@@ -51,10 +52,28 @@ def test_the_first_points_are_the_design_and_continue_it_exactly() -> None:
     empty_X, empty_y = space.encode([]), torch.zeros(0, dtype=torch.float64)
     first = proposer.propose(empty_X, empty_y, n=3, generator=generator())
     more = proposer.propose(empty_X, empty_y, n=2, generator=generator())
-    assert first + more == space.sobol(5, seed=3)  # the space's own scrambled Sobol sequence, as configurations
+    # the scrambled Sobol sequence, its leading dimension given to the categorical
+    sequence = SobolEngine(3, scramble=True, seed=3).draw(7, dtype=torch.float64)
+    U = sequence[:, [1, 2, 0]]
+    assert first + more == space.from_unit(U[:5])
     resumed = Proposer(space, seed=99)
     resumed.load_state(proposer.state(), seed=3)
-    assert resumed.design_configs(2) == proposer.design_configs(2) == space.sobol(7, seed=3)[5:]
+    assert resumed.design_configs(2) == proposer.design_configs(2) == space.from_unit(U[5:])
+    assert SobolDesign()(7, 3, seed=3, start=0).equal(sequence)  # unbound: the sequence as it is
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_the_design_tries_every_combination_of_three_flags_in_eight_points(seed: int) -> None:
+    numbers = {name: Float(0.0, 1.0) for name in ("a", "b", "c")}
+    flags = {name: Categorical([False, True]) for name in ("f", "g", "h")}
+    space = Space({**numbers, **flags})
+    combinations = {tuple(config[name] for name in flags) for config in Proposer(space, seed=seed).design_configs(8)}
+    assert len(combinations) == 8
+    # unbound, the flags sit in the sequence's dimensions 3-5, which take only half the combinations together
+    unbound = space.from_unit(SobolDesign()(8, 6, seed=seed, start=0))
+    assert len({tuple(config[name] for name in flags) for config in unbound}) < 8
+    with pytest.raises(ValueError, match="bound to a space of 6 parameters"):
+        SobolDesign().bind(space)(8, 5, seed=seed, start=0)
 
 
 class _Recording:
