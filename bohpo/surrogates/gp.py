@@ -563,15 +563,17 @@ def _log_normal(prior: LogNormalPrior, x: Tensor) -> tuple[Tensor, Tensor]:
     """log p(x) and d log p / dx for a log-normal prior, elementwise."""
     loc, scale = prior.loc.to(x), prior.scale.to(x)
     log_x = x.log()
-    value = -log_x - scale.log() - 0.5 * _LOG_2PI - (log_x - loc).square() / (2 * scale**2)
-    return value, -(1 + (log_x - loc) / scale**2) / x
+    centred, variance = log_x - loc, scale**2
+    value = -log_x - scale.log() - 0.5 * _LOG_2PI - centred.square() / (2 * variance)
+    return value, -(1 + centred / variance) / x
 
 
 def _gamma(prior: GammaPrior, x: Tensor) -> tuple[Tensor, Tensor]:
     """log p(x) and d log p / dx for a gamma prior (shape a, rate b), elementwise."""
     a, b = prior.concentration.to(x), prior.rate.to(x)
-    value = a * b.log() - torch.lgamma(a) + (a - 1) * x.log() - b * x
-    return value, (a - 1) / x - b
+    a_less_one = a - 1
+    value = a * b.log() - torch.lgamma(a) + a_less_one * x.log() - b * x
+    return value, a_less_one / x - b
 
 
 def _maximise_posterior(
