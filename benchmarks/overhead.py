@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dims", default="2,6,10,20")
     parser.add_argument("--sizes", default="25,50,100,200,400,800")
     parser.add_argument("--reps", type=int, default=3, help="timed suggestions per cell (after one untimed)")
-    parser.add_argument("--peers", default="bohpo,optuna,botorch")
+    parser.add_argument("--peers", help="default: bohpo,optuna,botorch; bohpo,optuna with --space mixed")
     parser.add_argument("--pairs", default="", help="A:B,...: the ratios reported (default: bohpo / each other peer)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -233,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     dims = [int(v) for v in args.dims.split(",")]
     sizes = [int(v) for v in args.sizes.split(",")]
-    peers = args.peers.split(",")
+    default_peers = ["bohpo", "optuna"] + (["botorch"] if args.space == "continuous" else [])
+    peers = args.peers.split(",") if args.peers else default_peers
     for peer in peers:
         if peer not in PEERS:
             parser.error(f"unknown peer {peer!r}; known: {', '.join(PEERS)}")
