@@ -233,19 +233,20 @@ def _refine(acquisition: nn.Module, space: Space, starts: Tensor, *, max_iter: i
 
 def _neighbours(space: Space, X: Tensor) -> tuple[Tensor, Tensor]:
     """Every one-parameter discrete move of each row of X (b, D): ints one value up or down, categoricals to each
-    other choice. Returns (moves (k, D), owner (k,) the row each move came from)."""
+    other choice. Returns (moves (k, D), owner (k,) the row each move came from), ordered by parameter, then move
+    (an int down, then up; a categorical's choices in turn), then row: the discrete search takes the first of tied
+    moves."""
     moves, owners = [], []
     rows = torch.arange(X.shape[0], device=X.device)
     for name, param in space.items():
         cols = space.columns(name)
         if isinstance(param, Categorical):
-            for choice in range(param.width):
-                moved = X.clone()
-                moved[:, cols] = 0.0
-                moved[:, cols.start + choice] = 1.0
-                keep = X[:, cols.start + choice] < 0.5  # rows not already at this choice
-                moves.append(moved[keep])
-                owners.append(rows[keep])
+            # every choice at once, in the order of a loop over choices, then rows
+            moved = X.unsqueeze(0).repeat(param.width, 1, 1)  # (w, b, D)
+            moved[:, :, cols] = torch.eye(param.width, dtype=X.dtype, device=X.device).unsqueeze(1)
+            keep = (X[:, cols] < 0.5).T  # (w, b): rows not already at each choice
+            moves.append(moved[keep])
+            owners.append(rows.expand(param.width, -1)[keep])
         elif isinstance(param, Int):
             values = param._untransform(X[:, cols.start]).round()
             for step in (-1.0, 1.0):

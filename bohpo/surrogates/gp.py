@@ -208,6 +208,7 @@ class GP:
         self._set_cache(X, z, model)  # raises CholeskyError before anything of this fit is kept
         self._warm = {name: p.detach().clone() for name, p in model.named_parameters()}
         self._mu, self._sigma, self._transform = mu, sigma, transform
+        self._sigma_sq = sigma**2
         self._best_y = y.min()
         self._fitted = True
         return self
@@ -242,6 +243,9 @@ class GP:
         self._X_scaled_sq = self._X_scaled.square().sum(-1)  # (n,)
         self._alpha = torch.cholesky_solve(z.unsqueeze(-1), L).squeeze(-1)  # (n,)
         self._outputscale = _outputscale(self.model).detach()
+        # what predict reads at every call of the acquisition optimizer, looked up or computed once here
+        self._input_warp = getattr(model, "input_warp", None)
+        self._var_floor = 1e-10 * self._outputscale
 
     # -- reading ------------------------------------------------------------------------------------------------
     @property
@@ -275,12 +279,14 @@ class GP:
         if X.shape[-1] != self._X.shape[-1]:
             raise ValueError(f"predict takes X of shape (..., {self._X.shape[-1]}), got {tuple(X.shape)}")
         batch = X.shape[:-1]
-        Xf = _warp(self.model, X.reshape(-1, X.shape[-1]))  # (m, D)
+        Xf = X.reshape(-1, X.shape[-1])  # (m, D)
+        if self._input_warp is not None:
+            Xf = self._input_warp(Xf)
         mean, var = _MaternPosterior.apply(
             Xf, self._X_scaled, self._X_scaled_sq, self._lengthscale, self._outputscale, self._alpha, self._L
         )
-        var = var.clamp_min(1e-10 * self._outputscale)
-        return (mean * self._sigma + self._mu).reshape(batch), (var * self._sigma**2).reshape(batch)
+        var = var.clamp_min(self._var_floor)
+        return (mean * self._sigma + self._mu).reshape(batch), (var * self._sigma_sq).reshape(batch)
 
     def condition_on_mean(self, X_new: Tensor) -> GP:
         """A copy conditioned on fantasy observations at ``X_new`` (k, D) equal to the posterior mean there.
@@ -500,7 +506,8 @@ def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor, blocks: Categ
     ls, s = _lengthscale(model).detach(), _outputscale(model).detach()
     noise = model.likelihood.noise.detach()
     A = X / ls
-    r2 = (A.square().sum(-1, keepdim=True) + A.square().sum(-1) - 2 * A @ A.T).clamp_min(0.0)  # (n, n)
+    A_sq = A.square().sum(-1)  # (n,)
+    r2 = (A_sq.unsqueeze(-1) + A_sq - 2 * A @ A.T).clamp_min(0.0)  # (n, n)
     r = r2.sqrt()
     decay = torch.exp(-_SQRT5 * r)
     Kf = (1 + _SQRT5 * r + (5.0 / 3.0) * r2) * decay  # (n, n)
@@ -556,15 +563,17 @@ def _log_normal(prior: LogNormalPrior, x: Tensor) -> tuple[Tensor, Tensor]:
     """log p(x) and d log p / dx for a log-normal prior, elementwise."""
     loc, scale = prior.loc.to(x), prior.scale.to(x)
     log_x = x.log()
-    value = -log_x - scale.log() - 0.5 * _LOG_2PI - (log_x - loc).square() / (2 * scale**2)
-    return value, -(1 + (log_x - loc) / scale**2) / x
+    centred, variance = log_x - loc, scale**2
+    value = -log_x - scale.log() - 0.5 * _LOG_2PI - centred.square() / (2 * variance)
+    return value, -(1 + centred / variance) / x
 
 
 def _gamma(prior: GammaPrior, x: Tensor) -> tuple[Tensor, Tensor]:
     """log p(x) and d log p / dx for a gamma prior (shape a, rate b), elementwise."""
     a, b = prior.concentration.to(x), prior.rate.to(x)
-    value = a * b.log() - torch.lgamma(a) + (a - 1) * x.log() - b * x
-    return value, (a - 1) / x - b
+    a_less_one = a - 1
+    value = a * b.log() - torch.lgamma(a) + a_less_one * x.log() - b * x
+    return value, a_less_one / x - b
 
 
 def _maximise_posterior(

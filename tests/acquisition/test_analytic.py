@@ -107,6 +107,15 @@ def test_log_h_matches_log_of_h_across_its_branches(dtype: torch.dtype) -> None:
     torch.testing.assert_close(log_h(z.to(dtype)).double(), expected, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log_h_is_the_same_with_or_without_far_values_beside_it(dtype: torch.dtype) -> None:
+    # without values far below, the series is not computed at all: the other values must not change by a bit
+    z = torch.tensor([-40.0, -10.0, -1.0001, -0.5, 0.0, 3.0], dtype=dtype)
+    far = torch.tensor([-2600.0 if dtype == torch.float64 else -40.5], dtype=dtype)
+    assert torch.equal(log_h(z), log_h(torch.cat([z, far]))[:-1])
+    assert torch.equal(log_h(z[-3:]), log_h(z)[-3:])  # the direct branch alone, and beside the others
+
+
 def test_log_h_derivative_matches_finite_differences_on_every_branch() -> None:
     # points inside each branch (direct, erfcx, asymptotic series), away from the switches
     z = torch.tensor([-2000.0, -300.0, -12.0, -3.0, -0.5, 0.0, 3.0], dtype=torch.float64, requires_grad=True)

@@ -7,6 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from bohpo.acquisition import ExpectedImprovement, optimize_acquisition, optimize_by_sampling
+from bohpo.acquisition.optimize import _neighbours
 from bohpo.space import Categorical, Float, Int, Space
 from bohpo.surrogates import TPE
 from tests.conftest import DTYPES
@@ -190,3 +191,27 @@ def test_sampling_never_returns_an_excluded_point(multivariate: bool) -> None:
         ExpectedImprovement(tpe), tpe, space, generator=torch.Generator().manual_seed(0), exclude=everything
     )
     assert value.item() == -torch.inf
+
+
+def test_neighbours_are_every_one_parameter_move_in_order() -> None:
+    space = Space({"x": Float(0.0, 1.0), "k": Int(0, 3), "c": Categorical(["a", "b", "c"]), "f": Categorical([0, 1])})
+    configs = [
+        {"x": 0.2, "k": 0, "c": "a", "f": 1},
+        {"x": 0.9, "k": 3, "c": "c", "f": 0},
+        {"x": 0.5, "k": 2, "c": "b", "f": 0},
+    ]
+    X = space.encode(configs)
+    moves, owners = _neighbours(space, X)
+    # oracle, in configuration terms: each parameter in turn, each of its values in turn, then each row
+    expected, expected_owners = [], []
+    for name, values in (("k", None), ("c", ["a", "b", "c"]), ("f", [0, 1])):
+        steps = [-1, 1] if values is None else values
+        for step in steps:
+            for row, config in enumerate(configs):
+                value = config["k"] + step if values is None else step
+                if value == config[name] or (values is None and not 0 <= value <= 3):
+                    continue
+                expected.append({**config, name: value})
+                expected_owners.append(row)
+    assert space.decode(moves) == expected and owners.tolist() == expected_owners
+    assert torch.equal(moves[:, 0], X[owners, 0])  # floats never move
