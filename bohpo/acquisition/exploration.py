@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ModelOnly", "RandomFraction", "TieStagnation", "is_tied_and_stagnant"]
 
+# Relative difference below which two values tie whatever the tolerance: float64 rounding of a sum or mean of a few
+# terms is ~1e-16 relative, a smooth objective near its optimum differs by far more (Branin's best runs by 1e-7)
+_ROUNDING = 1e-12
+
 
 class ModelOnly:
     """Once the initial design is done, every point comes from the model (the default for a density-ratio
@@ -65,10 +69,13 @@ class TieStagnation:
     points comes from the space-filling design (the proposer puts it last) and the others from the model. On a
     plateau the design's points tie too, so the design goes on giving points until one of them, or the model's,
     improves: where every value evaluated ties, the model has nothing to say that a space-filling point does not say
-    better. With the default ``tolerance`` of 0 a tie is an exact one, which a smooth objective never produces, so
-    smooth objectives are never touched; objectives whose values come in steps (a cross-validated accuracy, a tree's
-    loss) do tie exactly, and there the rule acts. A positive tolerance also counts near ties, and then also fires
-    where a smooth optimum has converged.
+    better. With the default ``tolerance`` of 0 a tie is an exact one, up to rounding (a relative difference below
+    1e-12 of the larger of |best| and s), which a smooth objective does not produce before it has converged to that
+    precision, so smooth objectives are left alone; objectives whose values come in steps (a cross-validated
+    accuracy, a tree's loss) do tie, and there the rule acts. Rounding matters: the same cross-validated loss,
+    reached by another configuration, can differ in its last bits (0.01932929669306005 against
+    0.01932929669306027), and without it the rule never fired on a linear model's plateau of such losses. A positive
+    tolerance also counts near ties, and then also fires where a smooth optimum has converged.
 
     The rule reads ``step.y`` as the told values in the order told. A multi-fidelity searcher's model rows also
     hold its pending configurations as +inf (worse than any value), which never tie: with many pending the rule
@@ -108,7 +115,7 @@ class TieStagnation:
 def is_tied_and_stagnant(y: Tensor, patience: int, tolerance: float) -> bool:
     """Whether the last ``patience`` of y (n_rows,) (minimised, in the order told, +inf for a failed row) brought no
     improvement beyond ``tolerance`` x s on the best before them, and at least half of them tie the best within it
-    (s = median - best of the finite values)."""
+    (s = median - best of the finite values; differences below 1e-12 of max(|best|, s) are rounding and always tie)."""
     check_count(patience, "patience", minimum=1)
     margin_factor = finite_float(tolerance)
     if margin_factor is None or margin_factor < 0:
@@ -121,7 +128,11 @@ def is_tied_and_stagnant(y: Tensor, patience: int, tolerance: float) -> bool:
     if recent.shape[0] < patience or earlier.numel() == 0:
         return False
     best = finite.min()
-    margin = margin_factor * float(finite.median() - best)
+    spread = float(finite.median() - best)
+    # values equal up to the rounding of the arithmetic that produced them tie whatever the tolerance: a
+    # cross-validated loss is a mean of fold scores, and the same loss summed in another order differs in its last bits
+    rounding = _ROUNDING * max(abs(float(best)), spread)
+    margin = max(margin_factor * spread, rounding)
     if float(earlier.min() - best) > margin:
         return False  # the window improved on what came before it
     ties = int(((recent - best).abs() <= margin).sum())

@@ -27,8 +27,19 @@ def test_a_plateau_of_ties_without_improvement_is_stagnant() -> None:
     assert not is_tied_and_stagnant(_y([*history, 1.0 + 1e-2, math.inf, 1.0, math.inf, 9.0]), 5, 1e-3)
     # with no tolerance (the default) only exact ties count, and any improvement resets
     assert is_tied_and_stagnant(_y([*history, 1.0, 3.0, 1.0, 1.0, 7.0]), 5, 0.0)
-    assert not is_tied_and_stagnant(_y([*history, 1.0 + 1e-12, 3.0, 1.0 + 2e-12, 1.0, 7.0]), 5, 0.0)
-    assert not is_tied_and_stagnant(_y([*history, 1.0 - 1e-12, 1.0 - 1e-12, 1.0 - 1e-12, 3.0, 7.0]), 5, 0.0)
+    assert not is_tied_and_stagnant(_y([*history, 1.0 + 1e-9, 3.0, 1.0 + 2e-9, 1.0, 7.0]), 5, 0.0)
+    assert not is_tied_and_stagnant(_y([*history, 1.0 - 1e-9, 1.0 - 1e-9, 1.0 - 1e-9, 3.0, 7.0]), 5, 0.0)
+
+
+def test_values_equal_up_to_rounding_tie() -> None:
+    # the same 5-fold loss reached by two configurations, its fold scores summed in another order
+    low, high = 0.01932929669306005, 0.01932929669306027
+    assert low != high
+    history = [0.08, 0.05, 0.03, 0.0211, low, 0.04]
+    assert is_tied_and_stagnant(_y([*history, high, 0.0246, high, low, 0.0211]), 5, 0.0)
+    assert not is_tied_and_stagnant(_y([*history, high, 0.0246, 0.0193, 0.0211, 0.0211]), 5, 0.0)  # one tie
+    # a loss one misclassified sample lower is an improvement, not rounding
+    assert not is_tied_and_stagnant(_y([*history, high, 0.0176, 0.0176, 0.0176, high]), 5, 0.0)
 
 
 def test_a_converged_smooth_run_is_stagnant_only_when_near_ties_count() -> None:
