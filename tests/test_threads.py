@@ -1,13 +1,15 @@
-"""The BLAS limit around scipy's solvers: one thread inside, restored after, re-entrant, one thread at a time."""
+"""The thread limits: BLAS around scipy's solvers (one thread inside, restored after, re-entrant, one Python thread at
+a time) and torch's pool around a model step (one thread inside, restored when the last context closes)."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+import torch
 from threadpoolctl import threadpool_info
 
-from bohpo._threads import single_threaded_blas
+from bohpo._threads import single_threaded_blas, single_threaded_torch
 
 
 def _blas_threads() -> list[int]:
@@ -40,3 +42,37 @@ def test_two_threads_take_turns() -> None:
     for thread in threads:
         thread.join()
     assert overlaps == [1, 1, 1]
+
+
+def test_torch_is_single_threaded_inside_and_restored_after() -> None:
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with single_threaded_torch():
+            assert torch.get_num_threads() == 1
+            with single_threaded_torch():  # re-entrant
+                assert torch.get_num_threads() == 1
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+
+        # the count is the calling thread's: a context on another Python thread leaves this one's alone
+        inside, release = threading.Event(), threading.Event()
+        seen: dict[str, int] = {}
+
+        def step() -> None:
+            torch.set_num_threads(2)
+            with single_threaded_torch():
+                seen["inside"] = torch.get_num_threads()
+                inside.set()
+                release.wait(5)
+            seen["after"] = torch.get_num_threads()
+
+        other = threading.Thread(target=step)
+        other.start()
+        inside.wait(5)
+        seen["meanwhile here"] = torch.get_num_threads()
+        release.set()
+        other.join()
+        assert seen == {"inside": 1, "meanwhile here": 2, "after": 2}
+    finally:
+        torch.set_num_threads(before)

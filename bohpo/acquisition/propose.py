@@ -45,6 +45,7 @@ from torch import Tensor, nn
 from torch.quasirandom import SobolEngine
 
 from bohpo._checks import check_count
+from bohpo._threads import single_threaded_torch
 from bohpo.acquisition.analytic import LogExpectedImprovement, UpperConfidenceBound
 from bohpo.acquisition.batch import ConstantLiar, JointBatch, KrigingBeliever
 from bohpo.acquisition.exploration import ModelOnly, RandomFraction, TieStagnation
@@ -402,8 +403,10 @@ class Proposer:
         return count
 
     def _from_model(self, step: Step, n: int) -> Tensor:
-        """(n, D) from the batch rule, on the lattice."""
-        points = self.batch(step if n == step.n else replace(step, n=n))
+        """(n, D) from the batch rule, on the lattice, computed on one torch thread (the same points whatever the
+        process's thread count: ``bohpo._threads``)."""
+        with single_threaded_torch():
+            points = self.batch(step if n == step.n else replace(step, n=n))
         if not isinstance(points, Tensor) or points.shape != (n, self.space.dim):
             raise ValueError(f"the batch rule must return a ({n}, {self.space.dim}) tensor, got {points!r}")
         return points

@@ -107,6 +107,26 @@ def test_worker_processes_give_the_same_trials(tmp_path: Path) -> None:
     assert _params_by_run(tmp_path / "one.db") == _params_by_run(tmp_path / "pool.db")
 
 
+def test_the_same_trials_whatever_the_thread_count_in_process_or_in_workers(tmp_path: Path) -> None:
+    # Hartmann6's GP study, seed 0, gave other points from its 25th trial under two torch threads than under one
+    # before the model step ran on one thread: a GP fit amplifies the last bits that a threaded reduction changes
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        for n_threads in (1, 2):
+            torch.set_num_threads(n_threads)
+            run_suite(["hartmann6"], ["gp-logei"], [0], 25, tmp_path / f"threads{n_threads}.db")
+            assert torch.get_num_threads() == n_threads  # the process's setting is left as it was
+    finally:
+        torch.set_num_threads(threads)
+    run_suite(["hartmann6"], ["gp-logei"], [0], 25, tmp_path / "workers.db", workers=2)
+    one = _params_by_run(tmp_path / "threads1.db")
+    assert len(one[("hartmann6", "gp-logei", 0)]) == 25
+    assert _params_by_run(tmp_path / "threads2.db") == one
+    assert _params_by_run(tmp_path / "workers.db") == one
+
+
 def _bench_command(db: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "bohpo", "bench", "run", "--problems", "branin,hartmann3", "--searchers",
             "gp-logei,random", "--seeds", "2", "--budget", "14", "--db", str(db), "--no-progress", *extra]  # fmt: skip
