@@ -1,0 +1,188 @@
+"""Why the default GP stays behind on Hartmann6 and Levy-8: the acquisition maximiser, or the model?
+
+Two diagnostics behind ``benchmarks/results/traps/variants_not_kept.md``:
+
+``maximiser``: one run of the default ``BayesianOptimizer`` on Hartmann6 with an acquisition optimizer that, at every
+model step, also maximises the same acquisition with a 32 times larger pool and 64 restarts, and reads it at the
+known global minimiser x*. It prints, per step, the log expected improvement of the chosen point, of the larger
+search's point and of x*, their max-abs distances to x* in the unit cube, and the posterior (mean, variance) at x*
+in the original units. If the larger search or x* scored higher than the chosen point, the maximiser would be at
+fault; if x* scores far lower, the model is.
+
+``variants``: Levy-8 (or any ``quality.py`` problem) under one change to the default at a time:
+    - ``no-incumbents``: the acquisition optimizer's pool without the perturbed incumbents and without the warm start
+      from the best point (Sobol points only, as BoTorch's ``optimize_acqf`` starts);
+    - ``noise-lognormal``: BoTorch's default noise prior, log-normal(-4, 1), instead of Gamma(1.1, 30);
+    - ``box``: the box lengthscale prior (``GP(lengthscale_prior="box")``, Optuna's);
+    - ``botorch``: the canonical BoTorch loop of ``quality.py``.
+The runs are written as ``quality.py`` writes them (so ``quality.py --merge`` reports them).
+
+    python benchmarks/trap_diagnostics.py maximiser --seed 0
+    python benchmarks/trap_diagnostics.py variants --variant noise-lognormal --problem levy-8 --seeds 10 \
+        --out /tmp/levy_noise.json
+
+Both patch the GP's internals for a variant that is not an option of the GP (the noise prior); they are
+measurements, not features.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from gpytorch.priors import GammaPrior, LogNormalPrior, Prior
+from torch import Tensor
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import quality  # the benchmark beside this file
+
+from bohpo.acquisition import MultiStartOptimizer, Proposer
+from bohpo.acquisition import optimize as optimize_module
+from bohpo.loop import minimize
+from bohpo.searchers import BayesianOptimizer
+from bohpo.space import Space
+from bohpo.surrogates import GP
+from bohpo.surrogates import gp as gp_module
+
+VARIANTS = ("no-incumbents", "noise-lognormal", "box", "botorch")
+
+
+class _ProbeAtMinimiser(MultiStartOptimizer):
+    """The default acquisition optimizer, printing what a larger search and the known minimiser score."""
+
+    def __init__(self, minimiser: Tensor) -> None:
+        super().__init__()
+        self.minimiser = minimiser  # (D,) encoded
+
+    def __call__(
+        self, acquisition: Any, model: Any, *, space: Space, exclude: Tensor, incumbents: Tensor,
+        generator: torch.Generator,
+    ) -> Tensor:  # fmt: skip
+        x = super().__call__(acquisition, model, space=space, exclude=exclude, incumbents=incumbents,
+                             generator=generator)  # fmt: skip
+        larger, larger_value = optimize_module.optimize_acquisition(
+            acquisition, space, generator=torch.Generator().manual_seed(12345), exclude=exclude,
+            incumbents=incumbents, n_raw=32 * self.n_raw, n_restarts=64, dtype=exclude.dtype,
+        )  # fmt: skip
+        star = self.minimiser.to(exclude)
+        with torch.no_grad():
+            chosen_value, star_value = float(acquisition(x[None])), float(acquisition(star[None]))
+            mean, var = model.predict(star[None])
+        print(
+            f"n={exclude.shape[0]:3d}  chosen {chosen_value:8.3f}  larger search {float(larger_value):8.3f}  "
+            f"at x* {star_value:8.3f}  |chosen - x*| {float((x - star).abs().max()):.2f}  "
+            f"|larger - x*| {float((larger - star).abs().max()):.2f}  posterior at x* "
+            f"({float(mean[0]):.3f}, {float(var[0]):.3f})",
+            flush=True,
+        )
+        return x
+
+
+def maximiser(seed: int, budget: int) -> None:
+    problem = quality.PROBLEMS["hartmann6"]()
+    space = problem.space
+    star = space.encode([dict(zip(space, problem.minimizers[0].tolist(), strict=True))])[0]
+    proposer = Proposer(space, optimizer=_ProbeAtMinimiser(star))
+    searcher = minimize(problem, space, BayesianOptimizer(space, seed=seed, proposer=proposer), budget)
+    best = min(t.value for t in searcher.history if t.value is not None)
+    print(f"final regret {best - problem.optimum:.4f}")
+
+
+class _NoIncumbents(MultiStartOptimizer):
+    """Sobol points only in the pool, no warm start from the best point."""
+
+    def __call__(
+        self, acquisition: Any, model: Any, *, space: Space, exclude: Tensor, incumbents: Tensor,
+        generator: torch.Generator,
+    ) -> Tensor:  # fmt: skip
+        x, _ = optimize_module.optimize_acquisition(
+            acquisition, space, generator=generator, exclude=exclude, n_raw=self.n_raw, n_restarts=self.n_restarts,
+            scales=optimize_module._lengthscales(model, space.dim), dtype=exclude.dtype, device=exclude.device,
+        )  # fmt: skip
+        return x
+
+
+def _use_lognormal_noise_prior() -> None:
+    """Patch the GP so its noise variance has BoTorch's default prior, log-normal(-4, 1)."""
+    gamma, build = gp_module._gamma, gp_module._build_model
+
+    def log_prior(prior: Prior, x: Tensor) -> tuple[Tensor, Tensor]:
+        if isinstance(prior, LogNormalPrior):
+            return gp_module._log_normal(prior, x)
+        assert isinstance(prior, GammaPrior)
+        return gamma(prior, x)
+
+    def build_with_lognormal_noise(*args: Any, **kwargs: Any) -> Any:
+        model = build(*args, **kwargs)
+        model.likelihood.noise_covar.register_prior("noise_prior", LogNormalPrior(-4.0, 1.0), "noise")
+        return model
+
+    gp_module._gamma = log_prior  # type: ignore[assignment]
+    gp_module._build_model = build_with_lognormal_noise
+
+
+def variant_run(variant: str, problem_name: str, seed: int, budget: int) -> dict[str, Any]:
+    problem = quality.PROBLEMS[problem_name]()
+    start = time.perf_counter()
+    if variant == "botorch":
+        values = quality._values_botorch(problem, seed, budget)
+    else:
+        parts: dict[str, Any] = {}
+        if variant == "no-incumbents":
+            parts["optimizer"] = _NoIncumbents()
+        elif variant == "box":
+            parts["surrogate"] = GP(output_transform="yeo-johnson", lengthscale_prior="box")
+        proposer = Proposer(problem.space, **parts)
+        searcher = BayesianOptimizer(problem.space, seed=seed, proposer=proposer)
+        values = [t.value for t in minimize(problem, problem.space, searcher, budget).history if t.value is not None]
+    return {
+        "method": "botorch" if variant == "botorch" else f"bohpo-{variant}",
+        "problem": problem_name,
+        "seed": seed,
+        "values": values[:budget],
+        "optimum": problem.optimum,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    probe = sub.add_parser("maximiser")
+    probe.add_argument("--seed", type=int, default=0)
+    probe.add_argument("--budget", type=int, default=60)
+    runs = sub.add_parser("variants")
+    runs.add_argument("--variant", choices=VARIANTS, required=True)
+    runs.add_argument("--problem", default="levy-8", choices=sorted(quality.PROBLEMS))
+    runs.add_argument("--seeds", type=int, default=10)
+    runs.add_argument("--first-seed", type=int, default=0)
+    runs.add_argument("--budget", type=int, default=60)
+    runs.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    warnings.filterwarnings("ignore")
+    if args.command == "maximiser":
+        maximiser(args.seed, args.budget)
+        return 0
+    if args.variant == "noise-lognormal":
+        _use_lognormal_noise_prior()
+    done = []
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        run = variant_run(args.variant, args.problem, seed, args.budget)
+        done.append(run)
+        regret = min(run["values"]) - run["optimum"] if run["optimum"] is not None else min(run["values"])
+        print(f"{run['method']} {args.problem} seed {seed}: log10 regret {math.log10(max(regret, 1e-12)):.3f}")
+        args.out.write_text(json.dumps(done))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
