@@ -6,13 +6,14 @@ Two contexts:
     - :func:`single_threaded_blas`: numpy's and scipy's BLAS at one thread around scipy's L-BFGS-B.
 
 Why torch: a multi-threaded torch splits a reduction (a matrix product, a sum over candidates) into one partial sum
-per thread, so its last bits depend on the thread count. A GP fit amplifies such a difference: Hartmann6's study
-with seed 3 ended at -3.0140 under one thread and -3.1170 under two (the hyperparameters moved by the last bits,
-then the acquisition's maximiser, then every point after it). The model step runs on one thread instead, as the
-benchmarks and worker processes always ran it (what it costs is a multi-threaded speed-up on large models, which the
-overhead benchmark, run on one thread, never counted). Torch's thread count belongs to the calling OS thread (its OpenMP and MKL settings; a thread that has not
-used torch yet starts from the last count set anywhere), so the context sets and restores the calling thread's own:
-steps on several Python threads at once each run on one thread and leave the others' counts alone.
+per thread, so its last bits depend on the thread count. A GP fit amplifies such a difference: Hartmann6's study with
+seed 3 ended at -3.0140 under one thread and -3.1170 under two (the hyperparameters moved by the last bits, then the
+acquisition's maximiser, then every point after it). The model step runs on one thread instead, as the benchmarks and
+worker processes always ran it (what it costs is a multi-threaded speed-up on large models, which the overhead
+benchmark, run on one thread, never counted). Torch's thread count belongs to the calling OS thread (its OpenMP and
+MKL settings; a thread that has not used torch yet starts from the last count set anywhere), so the context sets and
+restores the calling thread's own: steps on several Python threads at once each run on one thread and leave the
+others' counts alone.
 
 Why BLAS: L-BFGS-B does BLAS work on vectors of a few dozen numbers. A multi-threaded OpenBLAS wakes (and spins)
 its threads for each of those calls, which costs milliseconds per iteration as soon as another process shares the

@@ -10,7 +10,8 @@ One step, as :meth:`Proposer.propose` runs it:
        finite, otherwise as many as the exploration policy says (for a GP by default, one when the model has stalled
        on ties: :class:`~bohpo.acquisition.TieStagnation`);
     2. the rest come from the model: the batch rule fits the surrogate, builds fresh acquisitions from it with the
-       acquisition factory and maximises them with the acquisition optimizer, one point at a time or jointly;
+       acquisition factory and maximises them with the acquisition optimizer, one point at a time or jointly, on one
+       torch thread (so that the points do not depend on the process's thread count: ``bohpo._threads``);
     3. if the model fails numerically (any of :data:`NUMERICAL_FAILURES`), a ``NumericalWarning`` says so and the
        design gives every point instead.
 
