@@ -3,11 +3,12 @@
 Two diagnostics behind ``benchmarks/results/traps/variants_not_kept.md``:
 
 ``maximiser``: one run of the default ``BayesianOptimizer`` on Hartmann6 with an acquisition optimizer that, at every
-model step, also maximises the same acquisition with a 32 times larger pool and 64 restarts, and reads it at the
-known global minimiser x*. It prints, per step, the log expected improvement of the chosen point, of the larger
-search's point and of x*, their max-abs distances to x* in the unit cube, and the posterior (mean, variance) at x*
-in the original units. If the larger search or x* scored higher than the chosen point, the maximiser would be at
-fault; if x* scores far lower, the model is.
+model step, also maximises the same acquisition with a 32 times larger pool and 64 restarts (the same pool of Sobol
+points and perturbed incumbents, from a fixed seed; without the default's warm start from the best point and its
+steps scaled by the lengthscales), and reads it at the known global minimiser x*. It prints, per step, the log
+expected improvement of the chosen point, of the larger search's point and of x*, their max-abs distances to x* in
+the unit cube, and the posterior (mean, variance) at x* in the original units. If the larger search or x* scored
+higher than the chosen point, the maximiser would be at fault; if x* scores far lower, the model is.
 
 ``variants``: Levy-8 (or any ``quality.py`` problem) under one change to the default at a time:
     - ``no-incumbents``: the acquisition optimizer's pool without the perturbed incumbents and without the warm start
@@ -21,8 +22,8 @@ The runs are written as ``quality.py`` writes them (so ``quality.py --merge`` re
     python benchmarks/trap_diagnostics.py variants --variant noise-lognormal --problem levy-8 --seeds 10 \
         --out /tmp/levy_noise.json
 
-Both patch the GP's internals for a variant that is not an option of the GP (the noise prior); they are
-measurements, not features.
+``variants --variant noise-lognormal`` patches the GP's internals (the noise prior is not an option of the GP): these
+are measurements, not features.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from bohpo._checks import check_count
+from bohpo._threads import single_threaded_torch
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, seed_entropy
 from bohpo.space import Categorical, Config, Float, Int, Space
@@ -90,7 +91,8 @@ class OptunaSearcher(Searcher):
         for _ in range(n):
             for attempt in range(_REPEATS):
                 self._study.sampler = self._sampler(seed_entropy(generator) % 2**31)
-                optuna_trial = self._study.ask(self._distributions)
+                with single_threaded_torch():  # Optuna's GP computes with torch: the same trials whatever the threads
+                    optuna_trial = self._study.ask(self._distributions)
                 config = self._from_optuna(optuna_trial.params)
                 key = self.space.key(config)
                 if key not in taken or attempt == _REPEATS - 1:
@@ -236,7 +238,7 @@ class BoTorchLoop(Searcher):
         seed = seed_entropy(generator) % 2**31
         # BoTorch draws from torch's global generator (initial conditions, the q-batch sampler): seed it for this ask
         # and give the caller's state back afterwards
-        with warnings.catch_warnings(), torch.random.fork_rng():
+        with warnings.catch_warnings(), torch.random.fork_rng(), single_threaded_torch():  # threads: bohpo._threads
             torch.manual_seed(seed)
             warnings.simplefilter("ignore")  # BoTorch's advice on input scaling and fit retries
             model = SingleTaskGP(X, y)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from bohpo.bench import runner as runner_module
 from bohpo.bench.report import load_results
@@ -107,10 +108,10 @@ def test_worker_processes_give_the_same_trials(tmp_path: Path) -> None:
     assert _params_by_run(tmp_path / "one.db") == _params_by_run(tmp_path / "pool.db")
 
 
+@pytest.mark.slow
 def test_the_same_trials_whatever_the_thread_count_in_process_or_in_workers(tmp_path: Path) -> None:
-    # Hartmann6's GP study, seed 0, gave other points from its 25th trial under two torch threads than under one
+    # Hartmann6's GP study, seed 0, gave other points within its 25 trials under two torch threads than under one
     # before the model step ran on one thread: a GP fit amplifies the last bits that a threaded reduction changes
-    import torch
 
     threads = torch.get_num_threads()
     try:
