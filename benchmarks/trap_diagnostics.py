@@ -10,6 +10,10 @@ expected improvement of the chosen point, of the larger search's point and of x*
 the unit cube, and the posterior (mean, variance) at x* in the original units. If the larger search or x* scored
 higher than the chosen point, the maximiser would be at fault; if x* scores far lower, the model is.
 
+``priors``: the first ``n`` points of a default run on a problem, fitted by the GP under each lengthscale prior: the
+fitted lengthscales, output scale and noise, and the log marginal likelihood (the data term) at each fit. It separates
+what a prior does to one fit from what it does to the points a run goes on to choose.
+
 ``variants``: Levy-8 (or any ``quality.py`` problem) under one change to the default at a time:
     - ``no-incumbents``: the acquisition optimizer's pool without the perturbed incumbents and without the warm start
       from the best point (Sobol points only, as BoTorch's ``optimize_acqf`` starts);
@@ -19,6 +23,7 @@ higher than the chosen point, the maximiser would be at fault; if x* scores far 
 The runs are written as ``quality.py`` writes them (so ``quality.py --merge`` reports them).
 
     python benchmarks/trap_diagnostics.py maximiser --seed 0
+    python benchmarks/trap_diagnostics.py priors --problem levy-8 --seed 0 --n 20
     python benchmarks/trap_diagnostics.py variants --variant noise-lognormal --problem levy-8 --seeds 10 \
         --out /tmp/levy_noise.json
 
@@ -97,6 +102,24 @@ def maximiser(seed: int, budget: int) -> None:
     print(f"final regret {best - problem.optimum:.4f}")
 
 
+def priors(problem_name: str, seed: int, n: int) -> None:
+    problem = quality.PROBLEMS[problem_name]()
+    space = problem.space
+    history = minimize(problem, space, BayesianOptimizer(space, seed=seed), n).history
+    X = space.encode([t.params for t in history])
+    y = torch.tensor([t.value for t in history], dtype=torch.float64)
+    for prior in ("dimension-scaled", "box"):
+        gp = GP(output_transform="yeo-johnson", lengthscale_prior=prior).fit(X, y)
+        log_posterior = -float(gp.negative_log_posterior(X, y)) * n
+        log_prior = float(gp_module._log_prior(gp.model, (y - gp._mu) / gp._sigma, gp._blocks(X.shape[-1])))
+        lengthscales = ", ".join(f"{v:.2f}" for v in gp.lengthscale.tolist())
+        print(
+            f"{problem_name} seed {seed} n={n} {prior:16s} lengthscales [{lengthscales}] output scale "
+            f"{float(gp_module._outputscale(gp.model)):.2f} noise {float(gp.model.likelihood.noise):.1e} "
+            f"log likelihood {log_posterior - log_prior:.1f}"
+        )
+
+
 class _NoIncumbents(MultiStartOptimizer):
     """Sobol points only in the pool, no warm start from the best point."""
 
@@ -160,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     probe = sub.add_parser("maximiser")
     probe.add_argument("--seed", type=int, default=0)
     probe.add_argument("--budget", type=int, default=60)
+    fits = sub.add_parser("priors")
+    fits.add_argument("--problem", default="levy-8", choices=sorted(quality.PROBLEMS))
+    fits.add_argument("--seed", type=int, default=0)
+    fits.add_argument("--n", type=int, default=20)
     runs = sub.add_parser("variants")
     runs.add_argument("--variant", choices=VARIANTS, required=True)
     runs.add_argument("--problem", default="levy-8", choices=sorted(quality.PROBLEMS))
@@ -172,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     if args.command == "maximiser":
         maximiser(args.seed, args.budget)
+        return 0
+    if args.command == "priors":
+        priors(args.problem, args.seed, args.n)
         return 0
     if args.variant == "noise-lognormal":
         _use_lognormal_noise_prior()
