@@ -4,8 +4,10 @@
                     [--budget 60] --db runs.db [--workers N] [--dask-scheduler ADDRESS] [--resume]
     bohpo bench report --db runs.db --out DIR
     bohpo bench list
+    bohpo --version
 
-Options left out take the suite's values. Bad arguments get one line on stderr and exit status 2.
+Options left out take the suite's values. Bad arguments (a missing command, a mistyped name: the closest known ones
+are suggested) get one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from bohpo import __version__
 from bohpo.bench.suites import SUITES, get_suite
 
 __all__ = ["main"]
@@ -47,9 +50,10 @@ def _seeds(text: str) -> int | list[int]:
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bohpo", description="bohpo: Bayesian optimization and HPO benchmarks.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    bench = commands.add_parser("bench", help="benchmark suites: run, list")
-    actions = bench.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"bohpo {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    bench = commands.add_parser("bench", help="benchmark suites: run, report, list")
+    actions = bench.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
 
     run = actions.add_parser("run", help="run searchers x problems x seeds into a SQLite file")
     run.add_argument("--suite", default="quick", help=f"defaults for what is not given ({', '.join(SUITES)})")
@@ -77,6 +81,10 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("give a command: bench (bohpo bench run | report | list; bohpo --help)")
+    if args.action is None:
+        parser.exit(2, "bohpo bench: error: give an action: run, report or list (bohpo bench --help)\n")
     if args.command == "bench" and args.action == "list":
         return _list()
     try:

@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, is_classifier
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 
+from bohpo._checks import unknown_name
 from bohpo.errors import TrialFailedWarning
 from bohpo.searchers.base import Searcher
 from bohpo.searchers.registry import (
@@ -276,7 +277,7 @@ class BayesSearchCV(_SearchMixin, BaseSearchCV):
         elif self.searcher in searcher_names():
             self._searcher = make_searcher(self.searcher, space, seed=seed, direction="maximize")
         else:
-            raise ValueError(f"unknown searcher {self.searcher!r}; known: {', '.join(searcher_names())}")
+            raise unknown_name("searcher", self.searcher, searcher_names())
         return super().fit(X, y, **params)
 
     _searcher: Searcher

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import bohpo
 from bohpo.bench.storage import Storage
 from bohpo.cli import main
 
@@ -22,6 +23,11 @@ from bohpo.cli import main
         (["bench", "run"], "the following arguments are required: --db"),
         (["bench", "fly"], "invalid choice: 'fly'"),
         (["bench", "report", "--db", "missing.db", "--out", "r"], "no such file: missing.db"),
+        (["bench", "run", "--db", "x.db", "--searchers", "gp-loge"], "did you mean 'gp-logei' or 'gp-ei'?"),
+        (["bench", "run", "--db", "x.db", "--problems", "hartman6"], "did you mean 'hartmann6'"),
+        (["bench", "run", "--db", "x.db", "--suite", "quik"], "unknown suite 'quik'; did you mean 'quick'?"),
+        ([], "give a command: bench"),
+        (["bench"], "give an action: run, report or list"),
     ],
 )
 def test_bad_arguments_get_one_line_and_status_2(
@@ -34,6 +40,13 @@ def test_bad_arguments_get_one_line_and_status_2(
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "x.db").exists() or Storage(tmp_path / "x.db").runs() == []
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"bohpo {bohpo.__version__}\n"
 
 
 def test_list_names_suites_problems_and_searchers(capsys: pytest.CaptureFixture[str]) -> None:

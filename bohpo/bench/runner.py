@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bohpo._checks import unknown_name
 from bohpo.bench.storage import RunRecord, Storage
 from bohpo.errors import SearchExhausted, TrialFailedWarning
 from bohpo.problems import is_problem_name, make_problem, problem_names
@@ -74,7 +75,7 @@ def plan_runs(
             raise ValueError(f"give a list of at least one {kind} name, got {names!r}")
         for name in names:
             if not found(name):
-                raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+                raise unknown_name(kind, name, known)
     for problem in problems:
         if problem not in problem_names():  # one named with its dimension: a bad dimension is refused here
             make_problem(problem)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bohpo._checks import unknown_name
 from bohpo.searchers import searcher_names
 
 __all__ = ["SUITES", "Suite", "get_suite"]
@@ -81,5 +82,5 @@ SUITES: dict[str, Suite] = {
 def get_suite(name: str) -> Suite:
     """The suite called ``name``; a ValueError lists the known ones."""
     if name not in SUITES:
-        raise ValueError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
+        raise unknown_name("suite", name, SUITES)
     return SUITES[name]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bohpo._checks import unknown_name
 from bohpo.problems.base import Problem, SyntheticProblem
 from bohpo.problems.multifidelity import (
     BoostingTrees,
@@ -135,4 +136,4 @@ def make_problem(name: str, *, dim: int | None = None) -> Problem:
         if dim is not None:
             raise ValueError(f"problem {name!r} has a fixed dimension; dim must be None, got {dim!r}")
         return SklearnProblem(*_SKLEARN[name])
-    raise ValueError(f"unknown problem {name!r}; known: {', '.join(problem_names())}")
+    raise unknown_name("problem", name, problem_names())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from bohpo._checks import unknown_name
 from bohpo.acquisition.analytic import (
     ExpectedImprovement,
     LogExpectedImprovement,
@@ -220,5 +221,5 @@ def make_searcher(
         SobolSearch(n_trials=0, n_pending=0, direction='minimize', seed=0)
     """
     if name not in _FACTORIES:
-        raise ValueError(f"unknown searcher {name!r}; known: {', '.join(searcher_names())}")
+        raise unknown_name("searcher", name, searcher_names())
     return _FACTORIES[name](space, seed, direction, n_trials, budgets)

@@ -36,7 +36,7 @@ def test_plan_checks_every_name_seed_and_budget() -> None:
     assert [s.seed for s in plan_runs(["branin"], ["random"], [3, 7], 5)] == [3, 7]
     for args, message in [
         ((["nope"], ["random"], 1, 5), "unknown problem 'nope'; known: "),
-        ((["branin"], ["tpe-x"], 1, 5), "unknown searcher 'tpe-x'; known: "),
+        ((["branin"], ["tpe-x"], 1, 5), r"unknown searcher 'tpe-x'; did you mean 'tpe'\?; known: "),
         ((["branin"], ["random"], 1, 0), "budget must be an int >= 1, got 0"),
         ((["branin"], ["random"], 0, 5), "seeds must be a count >= 1"),
         ((["branin"], ["random"], [1, 1], 5), "seeds must be distinct"),

@@ -32,7 +32,7 @@ def test_the_traps_suite_has_the_trap_problems_with_known_optima_and_the_peers_w
 
 def test_a_free_dimension_problem_is_planned_with_its_dimension_and_nothing_else_is() -> None:
     assert plan_runs(["boundary-3"], ["random"], 1, 5)[0].problem == "boundary-3"
-    with pytest.raises(ValueError, match=r"unknown problem 'branin-3'; known: "):
+    with pytest.raises(ValueError, match=r"unknown problem 'branin-3'; did you mean 'branin' or .*; known: "):
         plan_runs(["branin-3"], ["random"], 1, 5)
     with pytest.raises(ValueError, match=r"Rosenbrock dim must be >= 2, got 1"):
         plan_runs(["rosenbrock-1"], ["random"], 1, 5)

@@ -36,7 +36,7 @@ def test_names_build_the_baselines(space: Space) -> None:
 def test_unknown_names_are_listed(space: Space) -> None:
     known = ", ".join(searcher_names())
     assert "gp-ei, gp-logei, gp-pi, gp-ucb, grid" in known
-    with pytest.raises(ValueError, match=f"unknown searcher 'tpe-ish'; known: {known}$"):
+    with pytest.raises(ValueError, match=f"unknown searcher 'tpe-ish'; did you mean 'tpe'\\?; known: {known}$"):
         make_searcher("tpe-ish", space)
 
 
