@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+import torch
 from torch import Tensor
 
 
@@ -55,3 +56,17 @@ def unknown_name(kind: str, name: object, known: Iterable[str]) -> ValueError:
     close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return ValueError(f"unknown {kind} {name!r}{hint}; known: {', '.join(known)}")
+
+
+def check_device(device: object) -> torch.device:
+    """``device`` (a ``torch.device``, a string such as ``"cuda:0"``, or None for the CPU) as a device this process can
+    use; a ValueError naming it otherwise (torch itself raises an assertion deep inside the first computation)."""
+    if device is None:
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)  # type: ignore[call-overload]
+        torch.empty(0, device=resolved)
+    except (RuntimeError, AssertionError, TypeError) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]  # torch's first line only
+        raise ValueError(f"device {device!r} is not usable here: {reason}") from None
+    return resolved

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from bohpo._checks import check_device
 from bohpo.acquisition.analytic import LogExpectedImprovement
 from bohpo.acquisition.propose import AcquisitionFactory, Proposer, default_optimizer
 from bohpo.searchers.base import Direction, Searcher
@@ -84,6 +85,7 @@ class BayesianOptimizer(Searcher):
         device: torch.device | str | None = None,
         dtype: torch.dtype = torch.float64,
     ) -> None:
+        usable_device = check_device(device)
         super().__init__(space, seed=seed, direction=direction)
         if dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
@@ -99,7 +101,7 @@ class BayesianOptimizer(Searcher):
             check_proposer(proposer, space, parts)
         proposer.reseed(derive_seed(self.seed, _INITIAL_STREAM))
         self.proposer = proposer
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.device = usable_device
         self.dtype = dtype
         self._told_ids: list[int] = []  # the trials whose rows _told_X holds, in the order told
         self._told_X = self._encode([])

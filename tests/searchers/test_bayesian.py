@@ -193,6 +193,16 @@ def test_constructor_errors() -> None:
         BayesianOptimizer(_space(), n_initial=0)
     with pytest.raises(ValueError, match=r"dtype must be torch.float32 or torch.float64"):
         BayesianOptimizer(_space(), dtype=torch.int64)
+    with pytest.raises(ValueError, match=r"device 'gpu0' is not usable here: Invalid device string"):
+        BayesianOptimizer(_space(), device="gpu0")
+    assert BayesianOptimizer(_space(), device="cpu").device == torch.device("cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present: device='cuda' is usable here")
+def test_a_cuda_device_without_cuda_is_refused_in_one_line() -> None:
+    # torch itself would raise a bare AssertionError at the first ask, deep inside the model
+    with pytest.raises(ValueError, match=r"^device 'cuda' is not usable here: [^\n]+$"):
+        BayesianOptimizer(_space(), device="cuda")
 
 
 @pytest.mark.slow
