@@ -92,3 +92,4 @@ def test_a_file_that_is_not_a_database_gets_one_line(
         main(argv)
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "DatabaseError" in err and err.count("\n") == 1
+    assert "notes.txt: file is not a database" in err  # the message names the file

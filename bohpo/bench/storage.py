@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,7 @@ class Storage:
         self.path = Path(path)
         self.timeout = float(timeout)
         self._local = threading.local()  # one connection per thread: sqlite3 connections stay in their thread
+        self._refuse_a_foreign_file()
         self._db().executescript(_SCHEMA)  # each statement its own transaction; IF NOT EXISTS makes it idempotent
         self._add_missing_columns()
 
@@ -152,6 +153,22 @@ class Storage:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    def _refuse_a_foreign_file(self) -> None:
+        """Refuse, before anything is written (WAL mode included), a file that is not a bohpo store: a SQLite file
+        whose tables are not ours, or a file that is not SQLite at all. An empty or missing file becomes a store."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            return
+        try:
+            with closing(sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as err:
+            raise sqlite3.DatabaseError(f"{self.path}: {err}") from None
+        if tables and not {"runs", "trials"} <= tables:
+            raise ValueError(
+                f"{self.path} is a SQLite file but not a bohpo store (its tables: {', '.join(sorted(tables))}); "
+                "nothing was written to it"
+            )
 
     def _add_missing_columns(self) -> None:
         """Bring a file written by an older bohpo up to this schema (the trials' ``config_id``)."""

@@ -105,3 +105,31 @@ def test_a_file_from_before_config_id_gets_the_column_and_keeps_its_rows(tmp_pat
     assert [(t.number, t.value, t.config_id) for t in storage.trials(1)] == [(0, 3.5, None), (1, 1.5, 1)]
     Storage(path)  # opening it again changes nothing
     assert [t.config_id for t in Storage(path).trials(1)] == [None, 1]
+
+
+def test_a_sqlite_file_of_someone_else_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE users (id INTEGER, name TEXT)")
+        db.execute("INSERT INTO users VALUES (1, 'ada')")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"app.db is a SQLite file but not a bohpo store \(its tables: users\)"):
+        Storage(path)
+    assert path.read_bytes() == before  # no tables added, not even the journal mode changed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+
+
+def test_a_file_that_is_not_sqlite_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are notes, not a database\n" * 100)
+    with pytest.raises(sqlite3.DatabaseError, match=r"notes.db: file is not a database"):
+        Storage(path)
+    assert path.read_text().startswith("these are notes")
+
+
+def test_an_empty_file_becomes_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    path.touch()
+    run = Storage(path).open_run("branin", "random", seed=0, budget=3)
+    assert Storage(path).runs()[0].id == run.id
