@@ -22,7 +22,12 @@ what a prior does to one fit from what it does to the points a run goes on to ch
     - ``log-space-prior``: the dimension-scaled log-normal read as a normal density of log l, the coordinate the fit
       searches in (no Jacobian term: its mode is then its median, exp(sqrt(2) + log(D) / 2), not exp(sqrt(2) +
       log(D) / 2 - 3)), the first fit starting there;
+    - ``short-penalty``: the dimension-scaled log-normal plus the short side of the box prior, -0.1 / l^2, which rules
+      out lengthscales far below the spacing of the points (a kernel matrix that is nearly diagonal, noise in disguise)
+      and leaves long ones to the log-normal;
+    - ``default``: the default, for problems ``quality.py`` has no recorded runs of;
     - ``botorch``: the canonical BoTorch loop of ``quality.py``.
+``--problem`` also takes any name ``bohpo.problems.make_problem`` knows (``michalewicz-5``, ``levy-4``...).
 The runs are written as ``quality.py`` writes them (so ``quality.py --merge`` reports them).
 
     python benchmarks/trap_diagnostics.py maximiser --seed 0
@@ -56,12 +61,13 @@ import quality  # the benchmark beside this file
 from bohpo.acquisition import MultiStartOptimizer, Proposer
 from bohpo.acquisition import optimize as optimize_module
 from bohpo.loop import minimize
+from bohpo.problems import make_problem
 from bohpo.searchers import BayesianOptimizer
 from bohpo.space import Space
 from bohpo.surrogates import GP
 from bohpo.surrogates import gp as gp_module
 
-VARIANTS = ("no-incumbents", "noise-lognormal", "box", "log-space-prior", "botorch")
+VARIANTS = ("no-incumbents", "noise-lognormal", "box", "log-space-prior", "short-penalty", "default", "botorch")
 
 
 class _ProbeAtMinimiser(MultiStartOptimizer):
@@ -175,8 +181,21 @@ def _use_log_space_lengthscale_prior() -> None:
     gp_module._prior_mode = start
 
 
+def _use_short_lengthscale_penalty() -> None:
+    """Patch the GP's log-normal lengthscale prior with the box prior's short side, -0.1 / l^2."""
+    density = gp_module._lengthscale_log_prior
+
+    def log_prior(prior: Prior, x: Tensor) -> tuple[Tensor, Tensor]:
+        value, slope = density(prior, x)
+        if isinstance(prior, LogNormalPrior):
+            return value - 0.1 / x.square(), slope + 0.2 / x.pow(3)
+        return value, slope
+
+    gp_module._lengthscale_log_prior = log_prior
+
+
 def variant_run(variant: str, problem_name: str, seed: int, budget: int) -> dict[str, Any]:
-    problem = quality.PROBLEMS[problem_name]()
+    problem = quality.PROBLEMS[problem_name]() if problem_name in quality.PROBLEMS else make_problem(problem_name)
     start = time.perf_counter()
     if variant == "botorch":
         values = quality._values_botorch(problem, seed, budget)
@@ -229,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         _use_lognormal_noise_prior()
     if args.variant == "log-space-prior":
         _use_log_space_lengthscale_prior()
+    if args.variant == "short-penalty":
+        _use_short_lengthscale_penalty()
     problems = [p for item in args.problem.split(",") for p in quality.GROUPS.get(item, (item,))]
     done = []
     for problem in dict.fromkeys(problems):
