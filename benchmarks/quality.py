@@ -358,7 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="bohpo,optuna,botorch,random")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="markdown report; the raw runs go beside it as JSON, run by run")
-    parser.add_argument("--merge", type=Path, nargs="*", default=[], help="also report the runs of these JSON files")
+    parser.add_argument(
+        "--merge", type=Path, nargs="*", default=[],
+        help="also report the runs of these JSON files (a later file wins on the same method, problem and seed)",
+    )  # fmt: skip
     parser.add_argument("--note", default="", help="a paragraph placed under the command in the report")
     parser.add_argument("--pairs", default="", help="A:B,C:D: methods compared problem by problem")
     args = parser.parse_args(argv)
@@ -388,8 +391,11 @@ def main(argv: list[str] | None = None) -> int:
                 if raw is not None:  # saved as it goes: an interrupted run still leaves its results
                     raw.parent.mkdir(parents=True, exist_ok=True)
                     raw.write_text(json.dumps(runs))
-    for path in args.merge:
-        runs += json.loads(path.read_text())
+    merged: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for path in args.merge:  # a later file wins on the same (method, problem, seed); this call's runs win over all
+        merged |= {(r["method"], r["problem"], r["seed"]): r for r in json.loads(path.read_text())}
+    mine = {(r["method"], r["problem"], r["seed"]) for r in runs}
+    runs += [r for key, r in merged.items() if key not in mine]
     text = report(runs, budget=args.budget, pairs=pairs)  # type: ignore[arg-type]
     print(text)
     if args.out is not None:
