@@ -156,7 +156,8 @@ class Storage:
 
     def _refuse_a_foreign_file(self) -> None:
         """Refuse, before anything is written (WAL mode included), a file that is not a bohpo store: a SQLite file
-        whose tables are not ours, or a file that is not SQLite at all. An empty or missing file becomes a store."""
+        with a table that is not ours, or a file that is not SQLite at all. An empty or missing file becomes a store,
+        and so does one that holds only some of our tables (another process creating the store at this moment)."""
         if not self.path.is_file() or self.path.stat().st_size == 0:
             return
         try:
@@ -164,7 +165,8 @@ class Storage:
                 tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as err:
             raise sqlite3.DatabaseError(f"{self.path}: {err}") from None
-        if tables and not {"runs", "trials"} <= tables:
+        foreign = {t for t in tables if not t.startswith("sqlite_")} - {"runs", "trials"}  # sqlite_*: SQLite's own
+        if foreign:
             raise ValueError(
                 f"{self.path} is a SQLite file but not a bohpo store (its tables: {', '.join(sorted(tables))}); "
                 "nothing was written to it"

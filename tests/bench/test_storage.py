@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bohpo.bench import storage as storage_module
 from bohpo.bench.storage import Storage
 
 
@@ -133,3 +134,13 @@ def test_an_empty_file_becomes_a_store(tmp_path: Path) -> None:
     path.touch()
     run = Storage(path).open_run("branin", "random", seed=0, budget=3)
     assert Storage(path).runs()[0].id == run.id
+
+
+def test_a_store_half_created_by_another_process_is_ours(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with sqlite3.connect(path) as db:  # what another process's first statement of the schema leaves for a moment
+        db.execute(storage_module._SCHEMA.split(";")[0])
+    db.close()
+    run = Storage(path).open_run("branin", "random", seed=0, budget=3)  # not refused: the schema is completed
+    _commit(Storage(path), run.id, 0)
+    assert [t.number for t in Storage(path).trials(run.id)] == [0]
