@@ -199,7 +199,8 @@ class BoTorchLoop(Searcher):
 
     BoTorch draws from torch's global generator; each ask seeds it from the searcher's seed and ask counter inside
     ``torch.random.fork_rng`` (the caller's global state is given back), so a seed gives the same trials. Failed
-    configurations are not excluded, as in the canonical loop: a region that always fails can be proposed again.
+    configurations are not excluded, as in the canonical loop: a region that always fails can be proposed again;
+    pending ones are (a repeat is redrawn at random).
     """
 
     def __init__(
@@ -229,7 +230,7 @@ class BoTorchLoop(Searcher):
 
         completed = self.completed
         if len(completed) < self.n_initial:
-            return self.space.sample(n, generator=generator)
+            return self._avoid_pending(self.space.sample(n, generator=generator), generator)
         X = self.space.encode([t.params for t in completed])
         sign = -1.0 if self.direction == "minimize" else 1.0
         y = torch.tensor([[sign * float(t.value)] for t in completed], dtype=torch.float64)  # type: ignore[arg-type]
@@ -254,4 +255,20 @@ class BoTorchLoop(Searcher):
                 acquisition, bounds=bounds, q=n, num_restarts=self.n_restarts, raw_samples=self.n_raw,
                 options={"seed": seed},
             )  # fmt: skip
-        return self.space.decode(self.space.snap(candidates.detach()))
+        return self._avoid_pending(self.space.decode(self.space.snap(candidates.detach())), generator)
+
+    def _avoid_pending(self, configs: list[Config], generator: torch.Generator) -> list[Config]:
+        """``configs`` with each one that repeats a pending configuration, or an earlier one of the batch, redrawn
+        uniformly (a few times, then kept): like bohpo's searchers, the loop never hands out a pending configuration
+        twice. Snapping onto the lattice can map distinct candidates, and a random initial design distinct draws, to
+        one configuration."""
+        taken = {self.space.key(t.params) for t in self.pending}
+        distinct = []
+        for config in configs:
+            for _ in range(_REPEATS):
+                if self.space.key(config) not in taken:
+                    break
+                config = self.space.sample(1, generator=generator)[0]
+            taken.add(self.space.key(config))
+            distinct.append(config)
+        return distinct

@@ -197,11 +197,6 @@ def test_a_searcher_rebuilt_from_json_continues_exactly(make: Factory, mixed_spa
 
 @pytest.mark.parametrize("make", SEARCHERS)
 def test_a_resumed_searcher_keeps_avoiding_the_pending_trials(make: Factory) -> None:
-    if make is _botorch:
-        pytest.skip(
-            "a known defect of the BoTorch loop (issue 14): run on 256 configurations instead of 16, its resumed "
-            "pending trials were 5 distinct configurations of 9 ((0, 'a') four times), and the test took 4 minutes"
-        )
     space = Space({"k": Int(0, 3), "c": Categorical(["a", "b", "c", "d"])})  # 16 configurations
     original = make(space, seed=5)
     original.tell({"k": 0, "c": "a"}, 3.0)  # a configuration evaluated elsewhere
