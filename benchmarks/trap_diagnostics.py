@@ -35,8 +35,8 @@ The runs are written as ``quality.py`` writes them (so ``quality.py --merge`` re
     python benchmarks/trap_diagnostics.py variants --variant noise-lognormal --problem levy-8 --seeds 10 \
         --out /tmp/levy_noise.json
 
-``variants --variant noise-lognormal`` patches the GP's internals (the noise prior is not an option of the GP): these
-are measurements, not features.
+The variants noise-lognormal, log-space-prior and short-penalty patch the GP's private functions (``_gamma``,
+``_lengthscale_log_prior``, ``_prior_mode``): these are measurements, not features, and break if those are renamed.
 """
 
 from __future__ import annotations
