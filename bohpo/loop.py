@@ -33,7 +33,7 @@ def minimize(
     seed: SeedLike = None,
     direction: Direction = "minimize",
     progress: bool = False,
-    catch: tuple[type[Exception], ...] = (Exception,),
+    catch: tuple[type[Exception], ...] = (),
 ) -> Searcher:
     """Run ``n_trials`` rounds of ask -> ``objective(params)`` -> tell.
 
@@ -46,7 +46,11 @@ def minimize(
         n_trials: Trials to run in this call; a searcher that runs out (a finished grid) stops the loop early.
         seed, direction: For a searcher given by name; with a ``Searcher`` they must be left at their defaults.
         progress: Show a progress bar with the best value so far.
-        catch: Exceptions of the objective that mark the trial failed (with a warning) instead of stopping.
+        catch: Exceptions of the objective that mark the trial failed (with a warning) and go on to the next
+            trial, for objectives that are expected to fail on some configurations (``(Exception,)`` catches
+            every error). Any other exception, and an interrupt (Ctrl-C), is raised after the trial is told as
+            failed, so the history keeps every trial asked and the searcher can be continued or saved: by
+            default a bug in the objective stops the study at its first trial instead of failing every one.
 
     Returns:
         The searcher, with ``history`` and ``best``.
@@ -104,4 +108,10 @@ def _evaluate_and_tell(
             stacklevel=3,
         )
         return
+    except BaseException:
+        # not the objective's expected failure: record the trial, then let the exception stop the loop
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TrialFailedWarning)
+            searcher.tell(trial, failed=True)
+        raise
     searcher.tell(trial, value)

@@ -46,7 +46,7 @@ def test_an_exception_in_the_objective_fails_only_that_trial() -> None:
         return p["x"]
 
     with pytest.warns(TrialFailedWarning, match=r"the objective raised RuntimeError: diverged; the study goes on"):
-        searcher = minimize(flaky, space, "random", 9, seed=0)
+        searcher = minimize(flaky, space, "random", 9, seed=0, catch=(RuntimeError,))
     assert [t.status for t in searcher.history].count(TrialStatus.FAILED) == 3
     assert len(searcher.history) == 9 and searcher.best is not None
 
@@ -72,6 +72,30 @@ def test_exceptions_outside_catch_stop_the_loop() -> None:
 
     with pytest.raises(KeyError, match="typo"):
         minimize(broken, space, "random", 3, seed=0, catch=(ValueError,))
+
+
+@pytest.mark.parametrize("error", [KeyError("typo"), KeyboardInterrupt()])
+def test_by_default_an_error_or_interrupt_stops_the_study_with_the_trial_recorded(error: BaseException) -> None:
+    """A bug in user code (or Ctrl-C) stops the loop at once; the trial it hit stays in the history as failed, and
+    the same searcher goes on (or is saved) from there."""
+    space = Space({"x": Float(0.0, 1.0)})
+    calls = []
+
+    def objective(p: dict[str, Any]) -> float:
+        calls.append(p["x"])
+        if len(calls) == 3:
+            raise error
+        return p["x"]
+
+    searcher = RandomSearch(space, seed=0)
+    with pytest.raises(type(error)):
+        minimize(objective, space, searcher, 10)
+    assert len(calls) == 3
+    assert [t.status for t in searcher.history] == [TrialStatus.COMPLETE] * 2 + [TrialStatus.FAILED]
+    minimize(objective, space, searcher, 2)
+    assert [t.id for t in searcher.history] == [0, 1, 2, 3, 4] and searcher.best is not None
+    reference = minimize(lambda p: p["x"], space, "random", 5, seed=0)
+    assert [t.params for t in searcher.history] == [t.params for t in reference.history]
 
 
 def test_a_finished_grid_stops_the_loop_early() -> None:
