@@ -141,7 +141,8 @@ class Searcher:
     def ask(self, n: int) -> list[Trial]: ...
 
     def ask(self, n: int | None = None) -> Trial | list[Trial]:
-        """Propose the next trial, or a list of ``n`` distinct trials.
+        """Propose the next trial, or a list of ``n`` distinct trials (of fewer, when a searcher with a finite set
+        of configurations, a grid, has fewer left).
 
         Pending trials are taken into account: a configuration that is pending is not proposed again (unless the
         space has no other left, which warns).

@@ -30,6 +30,8 @@ class GridSearch(Searcher):
             spreads over it; ``False`` walks it in order, last parameter fastest.
         seed, direction: As for every :class:`Searcher`.
 
+    ``ask(n)`` with fewer than ``n`` points left returns the points that are left.
+
     Raises:
         SearchExhausted: from ``ask``, once every grid point has been asked.
 
@@ -108,10 +110,10 @@ class GridSearch(Searcher):
         return self.size - self._position
 
     def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
-        if n > self.n_remaining:
-            raise SearchExhausted(
-                f"the grid is exhausted: {self.n_remaining} of its {self.size} points remain, {n} asked for"
-            )
+        """The next ``n`` grid points, or all that remain when fewer do (a batch is cut short, not refused)."""
+        if self.n_remaining == 0:
+            raise SearchExhausted(f"the grid is exhausted: all {self.size} of its points have been asked")
+        n = min(n, self.n_remaining)
         indices = self._order[self._position : self._position + n].tolist()
         self._position += n
         return [self._config_at(i) for i in indices]

@@ -24,16 +24,16 @@ def test_every_grid_point_is_asked_exactly_once(space: Space) -> None:
     assert searcher.n_remaining == 0
 
 
-def test_asking_past_the_end_says_the_grid_is_exhausted(space: Space) -> None:
+def test_a_batch_larger_than_what_remains_gets_the_rest_then_the_grid_is_exhausted(space: Space) -> None:
     searcher = GridSearch(space, n_points=2, seed=0)
-    searcher.ask(6)
+    first = searcher.ask(6)
+    rest = searcher.ask(3)
+    assert len(rest) == 2 and searcher.n_remaining == 0
+    assert sorted(space.key(t.params) for t in first + rest) == sorted(space.key(c) for c in space.grid(2))
     before = searcher.to_json()
-    with pytest.raises(SearchExhausted, match=r"the grid is exhausted: 2 of its 8 points remain, 3 asked for"):
-        searcher.ask(3)
-    assert searcher.to_json() == before  # nothing changed: the last two can still be asked
-    searcher.ask(2)
-    with pytest.raises(SearchExhausted, match=r"0 of its 8 points remain"):
+    with pytest.raises(SearchExhausted, match=r"the grid is exhausted: all 8 of its points have been asked"):
         searcher.ask()
+    assert searcher.to_json() == before  # nothing changed
 
 
 def test_order_is_seeded_or_plain(space: Space) -> None:
