@@ -1,4 +1,5 @@
-# make bench — creates .venv if needed, installs bohpo, runs the quick suite, writes its report and figures
+# make bench — creates .venv if needed, installs bohpo, runs the quick suite, writes its report and figures into
+#              build/bench (make bench BENCH_OUT=benchmarks/results/quick refreshes the committed ones)
 # make test  — creates .venv if needed, installs bohpo with its test extras, runs ruff, mypy and the test suite
 
 PYTHON ?= python3
@@ -9,12 +10,12 @@ TORCH  := torch==2.13.0
 
 .PHONY: bench test lint typecheck pytest install install-test clean
 
-QUICK  := benchmarks/results/quick
+BENCH_OUT ?= build/bench
 
 bench: $(VENV)/.installed
-	rm -f $(QUICK)/runs.db $(QUICK)/runs.db-wal $(QUICK)/runs.db-shm
-	$(VENV)/bin/bohpo bench run --suite quick --db $(QUICK)/runs.db --workers 2
-	$(VENV)/bin/bohpo bench report --db $(QUICK)/runs.db --out $(QUICK) --title "Quick suite"
+	rm -f $(BENCH_OUT)/runs.db $(BENCH_OUT)/runs.db-wal $(BENCH_OUT)/runs.db-shm
+	$(VENV)/bin/bohpo bench run --suite quick --db $(BENCH_OUT)/runs.db --make-dirs --workers 2
+	$(VENV)/bin/bohpo bench report --db $(BENCH_OUT)/runs.db --out $(BENCH_OUT) --title "Quick suite"
 
 test: $(VENV)/.installed-test lint typecheck pytest
 

@@ -63,7 +63,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--budget", type=int, help="trials per run (full-budget evaluations' worth for a multi-fidelity searcher)"
     )
-    run.add_argument("--db", required=True, help="the SQLite file (created if missing)")
+    run.add_argument("--db", required=True, help="the SQLite file (created if missing; its folder must exist)")
+    run.add_argument("--make-dirs", action="store_true", help="create the --db file's missing folders")
     run.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in this process)")
     run.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on this Dask cluster instead")
     run.add_argument("--resume", action="store_true", help="continue runs the file already holds")
@@ -119,13 +120,22 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bohpo.bench.runner import run_suite
+    from pathlib import Path
+
+    from bohpo.bench.runner import plan_runs, run_suite
 
     suite = get_suite(args.suite)
     if args.budget is not None and args.budget < 1:
         raise ValueError(f"--budget must be >= 1, got {args.budget}")
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    problems = args.problems or list(suite.problems)
+    searchers = args.searchers or list(suite.searchers)
+    seeds = args.seeds if args.seeds is not None else suite.seeds
+    budget = args.budget if args.budget is not None else suite.budget
+    if args.make_dirs:
+        plan_runs(problems, searchers, seeds, budget)  # a bad name is refused before a folder is made
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     executor, client = None, None
     if args.dask_scheduler:
         from distributed import Client
@@ -134,10 +144,10 @@ def _run(args: argparse.Namespace) -> int:
         executor = client.get_executor()
     try:
         runs = run_suite(
-            args.problems or list(suite.problems),
-            args.searchers or list(suite.searchers),
-            args.seeds if args.seeds is not None else suite.seeds,
-            args.budget if args.budget is not None else suite.budget,
+            problems,
+            searchers,
+            seeds,
+            budget,
             args.db,
             executor=executor,
             workers=args.workers,

@@ -26,6 +26,8 @@ from bohpo.cli import main
         (["bench", "run", "--db", "x.db", "--searchers", "gp-loge"], "did you mean 'gp-logei' or 'gp-ei'?"),
         (["bench", "run", "--db", "x.db", "--problems", "hartman6"], "did you mean 'hartmann6'"),
         (["bench", "run", "--db", "x.db", "--suite", "quik"], "unknown suite 'quik'; did you mean 'quick'?"),
+        (["bench", "run", "--db", "reslts/x.db", "--budget", "2"], "the folder reslts does not exist; create it"),
+        (["bench", "run", "--db", "new/x.db", "--problems", "moon", "--make-dirs"], "unknown problem 'moon'"),
         ([], "give a command: bench"),
         (["bench"], "give an action: run, report or list"),
     ],
@@ -40,6 +42,7 @@ def test_bad_arguments_get_one_line_and_status_2(
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "x.db").exists() or Storage(tmp_path / "x.db").runs() == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == []  # no folder made for a --db
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,9 +59,9 @@ def test_list_names_suites_problems_and_searchers(capsys: pytest.CaptureFixture[
 
 
 def test_a_run_overrides_the_suite_and_writes_the_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    db = tmp_path / "runs.db"
+    db = tmp_path / "results" / "runs.db"  # a folder that --make-dirs creates
     argv = ["bench", "run", "--problems", "branin", "--searchers", "random,sobol", "--seeds", "0,4", "--budget", "5",
-            "--db", str(db), "--no-progress"]  # fmt: skip
+            "--db", str(db), "--no-progress", "--make-dirs"]  # fmt: skip
     assert main(argv) == 0
     assert "4 of 4 runs done, 20 trials" in capsys.readouterr().out
     assert sorted((r.searcher, r.seed) for r in Storage(db).runs()) == [

@@ -96,8 +96,10 @@ class Storage:
     """A SQLite file of runs and trials. Picklable (a worker process opens its own connection).
 
     Args:
-        path: The database file; created, with its tables, if missing.
+        path: The database file; created, with its tables, if missing. Its folder must exist.
         timeout: Seconds a writer waits for another's lock before giving up.
+        make_parents: Create the file's missing folders too (otherwise a mistyped folder is an error, not a new
+            folder with the results in it).
 
     Example:
         >>> import tempfile, os
@@ -109,14 +111,22 @@ class Storage:
         [(0, 21.6)]
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 120.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 120.0, make_parents: bool = False) -> None:
         if not isinstance(path, (str, os.PathLike)) or not str(path):
             raise TypeError(f"storage path must be a file path, got {path!r}")
         self.path = Path(path)
         self.timeout = float(timeout)
+        if not self.path.parent.is_dir():
+            if not make_parents:
+                raise FileNotFoundError(
+                    f"{self.path}: the folder {self.path.parent} does not exist; create it, or ask for it to be "
+                    "created (make_parents=True, or --make-dirs on the command line)"
+                )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()  # one connection per thread: sqlite3 connections stay in their thread
         self._refuse_a_foreign_file()
-        self._db().executescript(_SCHEMA)  # each statement its own transaction; IF NOT EXISTS makes it idempotent
+        with self._naming_the_file():
+            self._db().executescript(_SCHEMA)  # each statement its own transaction; IF NOT EXISTS makes it idempotent
         self._add_missing_columns()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -130,29 +140,45 @@ class Storage:
         return f"Storage({str(self.path)!r})"
 
     # -- connection ---------------------------------------------------------------------------------------------
+    @contextmanager
+    def _naming_the_file(self) -> Iterator[None]:
+        """Re-raise SQLite's errors ("database is locked", "disk I/O error"...) with the file's path in front."""
+        try:
+            yield
+        except sqlite3.Error as err:
+            if str(self.path) in str(err):
+                raise
+            raise type(err)(f"{self.path}: {err}") from err
+
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (a connection must not cross a fork, nor, for sqlite3, a thread)."""
         local = self._local
         if getattr(local, "connection", None) is None or local.pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable against a crash of the process
-            connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            with self._naming_the_file():
+                connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable against a process crash
+                connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             local.connection, local.pid = connection, os.getpid()
         return local.connection
+
+    def _read(self, query: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of one query."""
+        with self._naming_the_file():
+            return self._db().execute(query, parameters).fetchall()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, taken at once (BEGIN IMMEDIATE) so that concurrent writers queue, not deadlock."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._naming_the_file():
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def _refuse_a_foreign_file(self) -> None:
         """Refuse, before anything is written (WAL mode included), a file that is not a bohpo store: a SQLite file
@@ -181,7 +207,7 @@ class Storage:
                 db.execute("ALTER TABLE trials ADD COLUMN config_id INTEGER")
 
     def _columns(self, table: str) -> set[str]:
-        return {row[1] for row in self._db().execute(f"PRAGMA table_info({table})")}
+        return {row[1] for row in self._read(f"PRAGMA table_info({table})")}
 
     def close(self) -> None:
         """Close this thread's connection (it reopens on the next use)."""
@@ -211,36 +237,32 @@ class Storage:
 
     def find_run(self, problem: str, searcher: str, seed: int) -> RunRecord | None:
         """The run of (problem, searcher, seed), or ``None``."""
-        row = (
-            self._db()
-            .execute(
-                "SELECT id, problem, searcher, seed, budget, status, n_trials FROM runs "
-                "WHERE problem = ? AND searcher = ? AND seed = ?",
-                (problem, searcher, seed),
-            )
-            .fetchone()
+        rows = self._read(
+            "SELECT id, problem, searcher, seed, budget, status, n_trials FROM runs "
+            "WHERE problem = ? AND searcher = ? AND seed = ?",
+            (problem, searcher, seed),
         )
-        return None if row is None else RunRecord(*row)
+        return RunRecord(*rows[0]) if rows else None
 
     def runs(self) -> list[RunRecord]:
         """Every run, in creation order."""
-        rows = self._db().execute("SELECT id, problem, searcher, seed, budget, status, n_trials FROM runs ORDER BY id")
+        rows = self._read("SELECT id, problem, searcher, seed, budget, status, n_trials FROM runs ORDER BY id")
         return [RunRecord(*row) for row in rows]
 
     def searcher_budget(self, run_id: int) -> int:
         """The budget the run's searcher was first built with (a grid is sized by it; a larger budget given on a
         resume extends the run, not the searcher's plan)."""
-        row = self._db().execute("SELECT searcher_budget FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
+        rows = self._read("SELECT searcher_budget FROM runs WHERE id = ?", (run_id,))
+        if not rows:
             raise KeyError(f"no run with id {run_id} in {self.path}")
-        return int(row[0])
+        return int(rows[0][0])
 
     def run_state(self, run_id: int) -> tuple[str | None, int]:
         """The saved searcher state (JSON) and the number of trials committed."""
-        row = self._db().execute("SELECT state, n_trials FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
+        rows = self._read("SELECT state, n_trials FROM runs WHERE id = ?", (run_id,))
+        if not rows:
             raise KeyError(f"no run with id {run_id} in {self.path}")
-        return row[0], int(row[1])
+        return rows[0][0], int(rows[0][1])
 
     def finish_run(self, run_id: int) -> None:
         """Mark a run done."""
@@ -290,12 +312,12 @@ class Storage:
             "FROM trials"
         )
         rows = (
-            self._db().execute(query + " WHERE run_id = ? ORDER BY number", (run_id,))
+            self._read(query + " WHERE run_id = ? ORDER BY number", (run_id,))
             if run_id is not None
-            else self._db().execute(query + " ORDER BY run_id, number")
+            else self._read(query + " ORDER BY run_id, number")
         )
         return [TrialRecord(r[0], r[1], json.loads(r[2]), *r[3:]) for r in rows]
 
     def count_trials(self) -> int:
         """Trials committed over all runs (cheap: for progress bars)."""
-        return int(self._db().execute("SELECT COALESCE(SUM(n_trials), 0) FROM runs").fetchone()[0])
+        return int(self._read("SELECT COALESCE(SUM(n_trials), 0) FROM runs")[0][0])

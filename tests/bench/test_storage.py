@@ -144,3 +144,28 @@ def test_a_store_half_created_by_another_process_is_ours(tmp_path: Path) -> None
     run = Storage(path).open_run("branin", "random", seed=0, budget=3)  # not refused: the schema is completed
     _commit(Storage(path), run.id, 0)
     assert [t.number for t in Storage(path).trials(run.id)] == [0]
+
+
+def test_a_missing_folder_is_an_error_naming_it_unless_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "reslts" / "runs.db"
+    with pytest.raises(FileNotFoundError, match=r"runs.db: the folder .*reslts does not exist; create it"):
+        Storage(path)
+    assert not (tmp_path / "reslts").exists()
+    Storage(path, make_parents=True).open_run("branin", "random", seed=0, budget=3)
+    assert [r.problem for r in Storage(path).runs()] == ["branin"]
+
+
+def test_an_error_of_sqlite_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    storage = Storage(path, timeout=0.05)
+    holder = sqlite3.connect(path, isolation_level=None)  # another process holding the write lock
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match=r"runs.db: database is locked"):
+            storage.open_run("branin", "random", seed=0, budget=3)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert storage.runs() == []  # nothing was half-written, and the store works once the lock is gone
+    storage.open_run("branin", "random", seed=0, budget=3)
+    assert len(storage.runs()) == 1
