@@ -34,6 +34,8 @@ leading dimensions).
 
 from __future__ import annotations
 
+import inspect
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -79,6 +81,7 @@ __all__ = [
     "Step",
     "default_optimizer",
     "default_surrogate",
+    "describe",
 ]
 
 AcquisitionFactory = Callable[[Any], nn.Module]
@@ -91,6 +94,7 @@ step catches these, warns and proposes space-filling points."""
 
 _N_INCUMBENTS = 5  # best observed points perturbed in the acquisition optimizer's pool
 _N_INITIAL_DENSITY_RATIO = 10  # initial design before TPE takes over (Optuna's n_startup_trials)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # "<function f at 0x7f...>": differs between processes
 
 
 # -- the parts' protocols -------------------------------------------------------------------------------------------
@@ -436,6 +440,15 @@ class Proposer:
         """Start the design's sequence again, from ``seed``: a searcher hands its proposer a seed of its own."""
         self.seed, self.n_design = seed_entropy(seed), 0
 
+    def settings(self) -> dict[str, str]:
+        """What a saved history must agree on with the proposer that continues it: each part described (see
+        :func:`describe`) and the design's size."""
+        parts = {
+            "surrogate": self.surrogate, "acquisition": self.acquisition, "optimizer": self.optimizer,
+            "batch": self.batch, "design": self.design, "exploration": self.exploration,
+        }  # fmt: skip
+        return {**{name: describe(part) for name, part in parts.items()}, "n_initial": str(self.n_initial)}
+
     def state(self) -> dict[str, Any]:
         """JSON-safe state: the design's position and the surrogate's warm start (when it is
         :class:`~bohpo.surrogates.WarmStartable`)."""
@@ -452,6 +465,20 @@ class Proposer:
         if new_seed is not None:
             self.seed = new_seed
         self.n_design = n_design
+
+
+def describe(part: object) -> str:
+    """A description of a proposer's part that is the same in every process: a class or function by its qualified
+    name, a ``functools.partial`` by its function and arguments, anything else by its ``repr`` with memory
+    addresses taken out (a part without a ``repr`` of its own is described by its class only)."""
+    if isinstance(part, partial):
+        arguments = [describe(a) for a in part.args] + [f"{k}={describe(v)}" for k, v in part.keywords.items()]
+        return f"{describe(part.func)}({', '.join(arguments)})"
+    if isinstance(part, type) or inspect.isroutine(part):
+        return getattr(part, "__qualname__", repr(part))
+    if isinstance(part, (str, int, float, bool, type(None))):
+        return repr(part)
+    return _ADDRESS.sub("", repr(part))
 
 
 def _check_parts(

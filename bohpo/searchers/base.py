@@ -90,6 +90,11 @@ class Searcher:
     def _on_tell(self, trial: Trial) -> None:
         """Called after ``trial`` (complete or failed) joined the history; for searchers that keep extra state."""
 
+    def _settings(self) -> dict[str, Any]:
+        """JSON-safe settings a saved history must agree on with the searcher that loads it (what was chosen when
+        it was built, beyond its class, space and direction)."""
+        return {}
+
     def _state(self) -> dict[str, Any]:
         """Extra JSON-safe state to save with the history (a position in a sequence, for instance)."""
         return {}
@@ -281,6 +286,7 @@ class Searcher:
             "seed": self.seed,
             "id": self.id,
             "n_asks": self._n_asks,
+            "settings": self._settings(),
             "state": self._state(),
             "trials": [{**t.to_dict(), "params": self.space.config_to_json(t.params)} for t in self._trials.values()],
             "told": [t.id for t in self._history],
@@ -311,6 +317,7 @@ class Searcher:
                 raise ValueError(f"the history was saved with {field} {saved.get(field)!r}, this searcher has {mine!r}")
         if saved.get("space") != self.space.signature():
             raise ValueError(f"the history was saved with another space: {saved.get('space')!r}")
+        self._check_saved_settings(saved.get("settings"))
         try:
             trials, history = self._parse_trials(saved["trials"], saved["told"])
         except (KeyError, TypeError, AttributeError) as err:
@@ -331,6 +338,22 @@ class Searcher:
             self.seed, self.id, self._trials, self._keys, self._pending, self._history, self._n_asks = previous
             raise
         return self
+
+    def _check_saved_settings(self, saved: object) -> None:
+        """Refuse a history whose searcher was configured otherwise, naming each setting that differs (a history
+        from before settings were saved has none and is taken as it is)."""
+        if saved is None:
+            return
+        if not isinstance(saved, Mapping):
+            raise ValueError(f"malformed history: settings must be a mapping, got {saved!r}")
+        mine = json.loads(json.dumps(self._settings()))  # as it would read back from a history
+        differ = [
+            f"{name} {saved.get(name, '(none)')!r}, this searcher has {mine.get(name, '(none)')!r}"
+            for name in sorted(set(saved) | set(mine))
+            if saved.get(name) != mine.get(name)
+        ]
+        if differ:
+            raise ValueError(f"the history was saved by a searcher configured otherwise: {'; '.join(differ)}")
 
     def _parse_trials(self, rows: list[Any], told: list[Any]) -> tuple[dict[int, Trial], list[Trial]]:
         trials: dict[int, Trial] = {}

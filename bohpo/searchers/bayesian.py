@@ -149,6 +149,9 @@ class BayesianOptimizer(Searcher):
         return self._told_X
 
     # -- state --------------------------------------------------------------------------------------------------
+    def _settings(self) -> dict[str, Any]:
+        return {**self.proposer.settings(), "dtype": str(self.dtype)}
+
     def _state(self) -> dict[str, Any]:
         return self.proposer.state()
 

@@ -164,6 +164,13 @@ class GP:
         self._warm: dict[str, Tensor] | None = None  # raw hyperparameters of the last fit
         self._fitted = False
 
+    def __repr__(self) -> str:
+        return (
+            f"GP(lengthscale_prior={self.lengthscale_prior!r}, max_iter={self.max_iter}, warm_start={self.warm_start}, "
+            f"output_transform={self.output_transform!r}, input_warping={self.input_warping!r}, "
+            f"categories={self.categories!r})"
+        )
+
     def bind(self, space: Space) -> GP:
         """Learn ``space``'s layout: with ``categories="overlap"``, the one-hot columns of each categorical then share
         one lengthscale, capped so that two different choices are never more than 90% correlated. Returns ``self``.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from bohpo.acquisition import (
     Step,
     UpperConfidenceBound,
 )
+from bohpo.acquisition.propose import describe
 from bohpo.errors import NumericalWarning
 from bohpo.searchers import BayesianOptimizer
 from bohpo.space import Categorical, Float, Int, Space
@@ -203,3 +205,44 @@ def test_a_searcher_refuses_a_proposer_with_its_parts() -> None:
         a = BayesianOptimizer(space, proposer=Proposer(space, seed=1), seed=4).ask(3)
         b = BayesianOptimizer(space, seed=4).ask(3)
     assert [t.params for t in a] == [t.params for t in b]  # the searcher seeds its proposer's design
+
+
+@pytest.mark.parametrize(
+    ("build", "differs"),
+    [
+        (lambda s: BayesianOptimizer(s, surrogate=TPE()), r"surrogate \"GP\(.*\)\", this searcher has \"TPE\("),
+        (lambda s: BayesianOptimizer(s, n_initial=7), r"n_initial '5', this searcher has '7'$"),
+        (lambda s: BayesianOptimizer(s, acquisition=partial(UpperConfidenceBound, beta=4.0)),
+         r"acquisition 'LogExpectedImprovement', this searcher has 'UpperConfidenceBound\(beta=4\.0\)'"),
+        (lambda s: BayesianOptimizer(s, surrogate=GP(categories="overlap")), r"categories='overlap'"),
+        (lambda s: BayesianOptimizer(s, proposer=Proposer(s, exploration=ModelOnly())),
+         r"exploration 'TieStagnation\(patience=5, tolerance=0.0\)', this searcher has 'ModelOnly\(\)'"),
+        (lambda s: BayesianOptimizer(s, dtype=torch.float32),
+         r"dtype 'torch.float64', this searcher has 'torch.float32'"),
+    ],
+)  # fmt: skip
+def test_a_history_is_refused_by_a_searcher_configured_otherwise_naming_what_differs(build: Any, differs: str) -> None:
+    space = plane()
+    original = BayesianOptimizer(space, seed=0)
+    for _ in range(6):
+        trial = original.ask()
+        original.tell(trial, trial.params["x"] ** 2)
+    saved = original.to_json()
+    other = build(space)
+    with pytest.raises(ValueError, match=r"the history was saved by a searcher configured otherwise: .*" + differs):
+        other.load_history(saved)
+    assert other.history == [] and other.trials == []  # nothing changed
+    resumed = BayesianOptimizer(space).load_history(saved)  # configured alike: taken
+    assert resumed.ask().params == original.ask().params
+
+
+def test_parts_are_described_alike_in_every_process() -> None:
+    """What a history saves must not hold a memory address, or no other process could load it."""
+
+    def local_acquisition(model: Any) -> Any:
+        return LogExpectedImprovement(model)
+
+    assert describe(partial(UpperConfidenceBound, beta=2.0)) == "UpperConfidenceBound(beta=2.0)"
+    assert describe(local_acquisition).endswith("local_acquisition")
+    assert " at 0x" not in describe(lambda m: m) and " at 0x" not in describe(object())
+    assert describe(GP()) == repr(GP()) and "object at" not in repr(GP())

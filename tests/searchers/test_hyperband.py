@@ -140,7 +140,7 @@ def test_successive_halving_with_few_configurations_still_ends_at_the_full_budge
 def test_a_history_loads_only_into_a_searcher_with_the_same_settings() -> None:
     original = Hyperband(SPACE, 1, 9, seed=0)
     _drive(original, 5)
-    with pytest.raises(ValueError, match=r"saved with max_budget = 9\.0, this searcher has 10\.0"):
+    with pytest.raises(ValueError, match=r"configured otherwise: max_budget 9\.0, this searcher has 10\.0"):
         Hyperband(SPACE, 1, 10).load_history(original.to_json())
     sh = SuccessiveHalving(SPACE, 1, 9, seed=0)
     _drive(sh, 3)
