@@ -55,11 +55,13 @@ def convergence(
 
     Args:
         band: ``"iqr"`` (median line, 25-75% band) or ``"se"`` (mean line, ± one standard error).
-        normalised: Plot regret divided by the problem's scale (see :mod:`bohpo.bench.report`).
+        normalised: Plot regret divided by the problem's scale (see :mod:`bohpo.bench.report`); a problem without
+            one is plotted in plain regret, and the axis says so.
     """
     if band not in ("iqr", "se"):
         raise ValueError(f"band must be 'iqr' or 'se', got {band!r}")
     fig, ax = _axes(ax)
+    normalised = normalised and results.scale(problem)[0] is not None
     for searcher in results.searchers:
         if (problem, searcher) not in results.curves:
             continue

@@ -26,7 +26,16 @@ from bohpo.bench.storage import Storage
 from bohpo.problems import make_problem
 from bohpo.searchers import searcher_needs_budgets
 
-__all__ = ["Results", "load_results", "markdown", "rank_values", "value_at", "write_report"]
+__all__ = [
+    "Results",
+    "load_results",
+    "markdown",
+    "rank_test",
+    "rank_values",
+    "significance",
+    "value_at",
+    "write_report",
+]
 
 _RANDOM_BASIS = "random search's median final regret"
 
@@ -65,8 +74,10 @@ class Results:
         """(seeds, budget) best-so-far regret."""
         return np.maximum(self.curves[(problem, searcher)] - self.best_known[problem], 0.0)
 
-    def scale(self, problem: str) -> tuple[float, str]:
-        """The normaliser of ``problem``'s regrets, and what it is."""
+    def scale(self, problem: str) -> tuple[float | None, str]:
+        """The normaliser of ``problem``'s regrets and what it is; ``None`` when the typical run already reaches the
+        best known value (a median final regret of 0), where no division makes the problem comparable with others:
+        such a problem is reported apart, in plain regret, and left out of every normalised mean."""
         key = (problem, "random")
         if key in self.curves:
             final = _final(self.regret(*key))
@@ -77,14 +88,25 @@ class Results:
             )
             basis = "the median final regret of all searchers (no random search in the file)"
         median = float(np.nanmedian(final)) if final.size else math.nan
-        if not median > 0:  # the typical run already reaches the best known value: nothing to divide by
+        if not median > 0:
             whose = "random search's" if key in self.curves else "the runs'"
-            return 1.0, f"nothing ({whose} median final regret is 0: plain regret)"
+            return None, f"nothing: {whose} median final regret is 0"
         return median, basis
 
     def normalised(self, problem: str, searcher: str) -> np.ndarray:
-        """(seeds, budget) regret / the problem's scale."""
-        return self.regret(problem, searcher) / self.scale(problem)[0]
+        """(seeds, budget) regret / the problem's scale.
+
+        Raises:
+            ValueError: the problem has no scale (see :meth:`scale`).
+        """
+        scale, basis = self.scale(problem)
+        if scale is None:
+            raise ValueError(f"{problem}'s regret cannot be normalised ({basis}); read its plain regret")
+        return self.regret(problem, searcher) / scale
+
+    def final_values(self, problem: str, searcher: str) -> np.ndarray:
+        """(seeds,) each run's best value at its end (NaN for a run without any)."""
+        return np.array([value_at(row, None) for row in self.curves[(problem, searcher)]])
 
     def ranks(self, problem: str, at: int | None = None) -> dict[str, float]:
         """Mean rank of each searcher over the seeds all of them ran, by best value after ``at`` steps (default:
@@ -237,13 +259,20 @@ def _mean_se(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), se
 
 
-def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0)) -> str:
-    """The report's tables: normalised regret per problem at several budgets, overall means and ranks, overhead."""
+def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0), alpha: float = 0.05) -> str:
+    """The report's tables: regret per problem at several budgets with each searcher's significance against the
+    problem's best, the overall means and ranks with a rank test across problems, and the overhead.
+
+    Problems without a normaliser (see :meth:`Results.scale`) get a table of their own in plain regret and are left
+    out of the normalised means; ranks, which need no scale, count every problem.
+    """
     problems, searchers = results.problems, results.searchers
     budget = max(c.shape[1] for c in results.curves.values())
     points = sorted({max(1, round(f * budget)) for f in checkpoints})
+    scaled = [p for p in problems if results.scale(p)[0] is not None]
+    plain = [p for p in problems if results.scale(p)[0] is None]
     by_basis: dict[str, list[str]] = {}
-    for problem in problems:
+    for problem in scaled:
         by_basis.setdefault(results.scale(problem)[1], []).append(problem)
     if len(by_basis) == 1:
         bases = next(iter(by_basis))
@@ -253,48 +282,129 @@ def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0
         "Regret is the best value found so far minus the best known value (the optimum where it is known: "
         + (", ".join(sorted(results.known_optimum)) or "none")
         + "; elsewhere the best value any run reached). Normalised regret divides it by "
-        + bases
+        + (bases or "nothing")
         + " on the same problem"
         + (", so below 1 beats random search's typical run" if set(by_basis) == {_RANDOM_BASIS} else "")
-        + ". Mean ± standard error over seeds."
+        + ". Mean ± standard error over seeds. p: the two-sided Mann–Whitney U test of the runs' final best values "
+        + f"against those of the problem's best searcher (lowest mean final regret, marked best); * marks p < {alpha}"
+        + " where the searcher is the worse."
         + (f" {results.unfinished} unfinished run(s) are left out." if results.unfinished else ""),
         "",
-        "| problem | searcher | seeds | " + " | ".join(f"normalised regret @{n}" for n in points) + " | mean rank |",
-        "| --- | --- | ---: | " + " | ".join("---:" for _ in points) + " | ---: |",
     ]
+    worse_than_best: dict[str, int] = dict.fromkeys(searchers, 0)
     overall: dict[str, list[float]] = {s: [] for s in searchers}
-    rank_totals: dict[str, list[float]] = {s: [] for s in searchers}
-    for problem in problems:
-        ranks = results.ranks(problem)
-        for searcher in searchers:
-            if (problem, searcher) not in results.curves:
-                continue
-            normalised = results.normalised(problem, searcher)
-            cells = []
-            for n in points:
-                mean, se = _mean_se(np.array([value_at(row, n) for row in normalised]))
-                cells.append(f"{mean:.3f} ± {se:.3f}")
-            final = np.array([value_at(row, None) for row in normalised])
-            overall[searcher].append(float(np.nanmean(final)))
-            rank = ranks.get(searcher, math.nan)
-            rank_totals[searcher].append(rank)
-            n_seeds = len(results.seeds[(problem, searcher)])
-            lines.append(f"| {problem} | {searcher} | {n_seeds} | " + " | ".join(cells) + f" | {rank:.2f} |")
+    for names, normalise in ((scaled, True), (plain, False)):
+        if not names:
+            continue
+        if not normalise:
+            lines += [
+                "",
+                "Problems on which the typical run already reaches the best known value (median final regret 0): "
+                "plain regret, not in the normalised means.",
+                "",
+            ]
+        what = "normalised regret" if normalise else "regret"
+        lines += [
+            "| problem | searcher | seeds | " + " | ".join(f"{what} @{n}" for n in points) + " | mean rank | p |",
+            "| --- | --- | ---: | " + " | ".join("---:" for _ in points) + " | ---: | ---: |",
+        ]
+        for problem in names:
+            ranks = results.ranks(problem)
+            tests = significance(results, problem)
+            for searcher in searchers:
+                if (problem, searcher) not in results.curves:
+                    continue
+                regret = results.normalised(problem, searcher) if normalise else results.regret(problem, searcher)
+                cells = []
+                for n in points:
+                    mean, se = _mean_se(np.array([value_at(row, n) for row in regret]))
+                    cells.append(f"{mean:.3f} ± {se:.3f}")
+                if normalise:
+                    overall[searcher].append(float(np.nanmean([value_at(row, None) for row in regret])))
+                p_value, worse = tests[searcher]
+                if worse and p_value < alpha:
+                    worse_than_best[searcher] += 1
+                p_cell = (
+                    "best" if math.isnan(p_value) else f"{p_value:.3f}" + (" *" if worse and p_value < alpha else "")
+                )
+                n_seeds = len(results.seeds[(problem, searcher)])
+                rank = ranks.get(searcher, math.nan)
+                lines.append(
+                    f"| {problem} | {searcher} | {n_seeds} | " + " | ".join(cells) + f" | {rank:.2f} | {p_cell} |"
+                )
+    rank_means = {s: [results.ranks(p).get(s, math.nan) for p in problems] for s in searchers}
     lines += [
         "",
-        "Overall (mean over problems of each problem's mean final normalised regret; mean rank over problems):",
+        f"Overall: the mean over the normalised problems ({len(scaled)}) of each problem's mean final normalised "
+        f"regret; the mean rank over all {len(problems)} problems; on how many problems the searcher is "
+        "significantly worse than the problem's best.",
         "",
-        "| searcher | mean normalised regret | mean rank | problems | median seconds per ask |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| searcher | mean normalised regret | mean rank | problems | significantly worse than the best on | "
+        "median seconds per ask |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for searcher in sorted(searchers, key=lambda s: statistics.fmean(overall[s]) if overall[s] else math.inf):
         seconds = results.ask_seconds.get(searcher, np.array([]))
         median = float(np.median(seconds)) if seconds.size else math.nan
+        mean = statistics.fmean(overall[searcher]) if overall[searcher] else math.nan
         lines.append(
-            f"| {searcher} | {statistics.fmean(overall[searcher]):.3f} | {np.nanmean(rank_totals[searcher]):.2f} | "
-            f"{len(overall[searcher])} | {median:.4f} |"
+            f"| {searcher} | {mean:.3f} | {np.nanmean(rank_means[searcher]):.2f} | "
+            f"{sum(not math.isnan(r) for r in rank_means[searcher])} | {worse_than_best[searcher]} | {median:.4f} |"
         )
+    lines += ["", rank_test(results)]
     return "\n".join(lines)
+
+
+def significance(results: Results, problem: str) -> dict[str, tuple[float, bool]]:
+    """Each searcher on ``problem`` against the problem's best (lowest mean final regret): the two-sided
+    Mann–Whitney U p-value of their runs' final best values and whether the searcher's mean is the worse. The best
+    itself gets NaN; a pair whose values are all equal gets p = 1."""
+    from scipy.stats import mannwhitneyu
+
+    finals = {s: results.final_values(problem, s) for s in results.searchers if (problem, s) in results.curves}
+    finals = {s: v[~np.isnan(v)] for s, v in finals.items()}
+    best = min(finals, key=lambda s: float(np.mean(finals[s])) if finals[s].size else math.inf)
+    out: dict[str, tuple[float, bool]] = {}
+    for searcher, values in finals.items():
+        if searcher == best:
+            out[searcher] = (math.nan, False)
+            continue
+        reference = finals[best]
+        if not values.size or not reference.size:
+            out[searcher] = (1.0, False)
+            continue
+        pooled = np.concatenate([values, reference])
+        p_value = 1.0 if np.all(pooled == pooled[0]) else float(mannwhitneyu(values, reference).pvalue)
+        out[searcher] = (p_value, float(np.mean(values)) > float(np.mean(reference)))
+    return out
+
+
+def rank_test(results: Results) -> str:
+    """One sentence: the Friedman test of whether the searchers' mean ranks differ across the problems that every
+    searcher ran (the problems are the blocks)."""
+    from scipy.stats import friedmanchisquare
+
+    searchers = results.searchers
+    complete = [p for p in results.problems if len(results.ranks(p)) == len(searchers)]
+    if len(searchers) < 3 or len(complete) < 2:
+        return (
+            "No rank test across problems: it needs at least three searchers and two problems that every searcher "
+            f"ran (here {len(searchers)} and {len(complete)})."
+        )
+    table = np.array([[results.ranks(p)[s] for p in complete] for s in searchers])  # (searchers, problems)
+    with np.errstate(all="ignore"):
+        p_value = float(friedmanchisquare(*table).pvalue)
+    if math.isnan(p_value):  # every problem ties every searcher
+        p_value = 1.0
+    return (
+        f"Friedman test over the {len(complete)} problems every searcher ran (each problem's mean ranks): p = "
+        f"{p_value:.3g}"
+        + (
+            " — the searchers' ranks differ."
+            if p_value < 0.05
+            else " — no evidence that the searchers' ranks differ; the means above may be noise."
+        )
+    )
 
 
 def write_report(storage: Storage | str | Path, out: str | Path, *, title: str = "Benchmark report") -> Path:

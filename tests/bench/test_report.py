@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bohpo.bench.report import load_results, markdown, rank_values, write_report
+from bohpo.bench.report import load_results, markdown, rank_test, rank_values, significance, write_report
 from bohpo.bench.storage import Storage
 from bohpo.problems import make_problem
 
@@ -84,3 +84,68 @@ def test_unfinished_runs_are_left_out_and_counted(tmp_path: Path) -> None:
     results = load_results(storage)
     assert results.seeds[("branin", "random")] == [0] and results.unfinished == 1
     assert "1 unfinished run(s) are left out." in markdown(results)
+
+
+def test_a_problem_without_a_normaliser_is_reported_apart_and_out_of_the_means(tmp_path: Path) -> None:
+    """On k-NN random search's typical run reaches the best value seen: its regrets cannot be divided by 0, and
+    printing them raw under "normalised regret" would mix a scale-dependent number into every mean."""
+    opt = BRANIN_OPT
+    assert opt is not None
+    storage = _store(
+        tmp_path / "runs.db",
+        {
+            ("branin", "random", 0): [opt + 4, opt + 2],
+            ("branin", "random", 1): [opt + 8, opt + 6],
+            ("branin", "gp-logei", 0): [opt + 5, opt + 1],
+            ("branin", "gp-logei", 1): [opt + 6, opt + 0.5],
+            ("knn-iris", "random", 0): [0.2, 0.05],
+            ("knn-iris", "random", 1): [0.1, 0.05],
+            ("knn-iris", "gp-logei", 0): [0.3, 0.25],
+            ("knn-iris", "gp-logei", 1): [0.3, 0.35],
+        },
+    )
+    results = load_results(storage)
+    assert results.scale("knn-iris") == (None, "nothing: random search's median final regret is 0")
+    with pytest.raises(ValueError, match=r"knn-iris's regret cannot be normalised"):
+        results.normalised("knn-iris", "gp-logei")
+    text = markdown(results)
+    normalised_part, plain_part = text.split("plain regret, not in the normalised means.")
+    assert "| knn-iris |" not in normalised_part and "| regret @2 |" in plain_part
+    # gp's best values 0.25 and 0.3 against the best seen 0.05; random's median final regret is 0
+    assert "| knn-iris | gp-logei | 2 | 0.250 ± 0.000 | 0.225 ± 0.025 | 2.00 | 0.221 |" in plain_part
+    # branin alone sets the means: gp's final regrets 1 and 0.5 over random's median 4
+    assert "| gp-logei | 0.188 | 1.50 | 2 | 0 |" in text and "| random | 1.000 | 1.50 | 2 | 0 |" in text
+    assert "the mean over the normalised problems (1)" in text
+
+
+def test_each_searcher_is_tested_against_the_problems_best_by_hand(tmp_path: Path) -> None:
+    """Five seeds each, every gp run below every random run: the exact two-sided Mann–Whitney p is 2 / C(10, 5)."""
+    opt = BRANIN_OPT
+    assert opt is not None
+    runs: dict[tuple[str, str, int], list[float | None]] = {}
+    for seed in range(5):
+        runs[("branin", "gp-logei", seed)] = [opt + 0.1 * (seed + 1)]
+        runs[("branin", "random", seed)] = [opt + 1.0 + seed]
+        runs[("branin", "sobol", seed)] = [opt + 0.05 + 0.2 * seed]  # interleaves gp: not significant
+    results = load_results(_store(tmp_path / "runs.db", runs))
+    tests = significance(results, "branin")
+    assert tests["gp-logei"][0] != tests["gp-logei"][0]  # the best: NaN
+    assert tests["random"] == (pytest.approx(2 / 252), True)
+    assert tests["sobol"][0] > 0.5 and tests["sobol"][1]
+    text = markdown(results)
+    assert "| best |" in text and f"| {2 / 252:.3f} * |" in text
+    assert "| random | 1.000 | 3.00 | 1 | 1 |" in text  # significantly worse than the best on its one problem
+
+
+def test_the_rank_test_across_problems_is_friedmans_by_hand(tmp_path: Path) -> None:
+    """Three searchers ranked 1, 2, 3 on each of three problems: chi2 = 12 / (n k (k + 1)) sum R^2 - 3 n (k + 1) = 6
+    with 2 degrees of freedom, p = exp(-3)."""
+    runs: dict[tuple[str, str, int], list[float | None]] = {}
+    for problem in ("knn-iris", "knn-wine", "decision-tree-diabetes"):
+        for offset, searcher in enumerate(("gp-logei", "sobol", "random")):
+            runs[(problem, searcher, 0)] = [1.0 + offset]
+    results = load_results(_store(tmp_path / "runs.db", runs))
+    sentence = rank_test(results)
+    assert f"p = {np.exp(-3.0):.3g}" in sentence and "ranks differ" in sentence
+    two = load_results(_store(tmp_path / "two.db", {k: v for k, v in runs.items() if k[1] != "random"}))
+    assert rank_test(two).startswith("No rank test across problems: it needs at least three searchers")
