@@ -47,9 +47,15 @@ from linear_operator.utils.errors import NanError, NotPSDError
 from torch import Tensor, nn
 from torch.quasirandom import SobolEngine
 
-from bohpo._checks import check_count
+from bohpo._checks import check_count, unknown_name
 from bohpo._threads import single_threaded_torch
-from bohpo.acquisition.analytic import LogExpectedImprovement, UpperConfidenceBound
+from bohpo.acquisition.analytic import (
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    LogProbabilityOfImprovement,
+    ProbabilityOfImprovement,
+    UpperConfidenceBound,
+)
 from bohpo.acquisition.batch import ConstantLiar, JointBatch, KrigingBeliever
 from bohpo.acquisition.exploration import ModelOnly, RandomFraction, TieStagnation
 from bohpo.acquisition.optimize import MultiStartOptimizer, SamplingOptimizer
@@ -68,6 +74,7 @@ from bohpo.surrogates.base import (
 from bohpo.surrogates.gp import GP, CholeskyError
 
 __all__ = [
+    "ACQUISITIONS",
     "NUMERICAL_FAILURES",
     "AcquisitionFactory",
     "AcquisitionOptimizer",
@@ -87,6 +94,15 @@ __all__ = [
 AcquisitionFactory = Callable[[Any], nn.Module]
 """Builds a fresh acquisition module from a fitted surrogate: a class such as ``LogExpectedImprovement``, or
 ``functools.partial(UpperConfidenceBound, beta=4.0)``."""
+
+ACQUISITIONS: dict[str, AcquisitionFactory] = {
+    "logei": LogExpectedImprovement,
+    "ei": ExpectedImprovement,
+    "logpi": LogProbabilityOfImprovement,
+    "pi": ProbabilityOfImprovement,
+    "ucb": UpperConfidenceBound,
+}
+"""The acquisitions ``acquisition=`` also takes by name (UCB with its default beta of 2)."""
 
 NUMERICAL_FAILURES = (CholeskyError, torch.linalg.LinAlgError, NotPSDError, NanError)
 """What a surrogate may raise when its linear algebra fails (bohpo's GP, torch, gpytorch's linear operators): the
@@ -271,7 +287,8 @@ class Proposer:
         space: The search space.
         surrogate: A GaussianSurrogate (default :func:`default_surrogate`) or a DensityRatioSurrogate such as
             :class:`~bohpo.surrogates.TPE` (bound to the space if it is a :class:`~bohpo.surrogates.SpaceBound`).
-        acquisition: Builds an acquisition module from the fitted surrogate (default ``LogExpectedImprovement``).
+        acquisition: Builds an acquisition module from the fitted surrogate (default ``LogExpectedImprovement``), or
+            the name of one (``"logei"``, ``"ei"``, ``"logpi"``, ``"pi"``, ``"ucb"``; :data:`ACQUISITIONS`).
         optimizer: The acquisition optimizer (default :func:`default_optimizer` of the surrogate).
         batch: The batch rule (default :class:`~bohpo.acquisition.KrigingBeliever` for a Gaussian surrogate,
             :class:`~bohpo.acquisition.ConstantLiar` for a density-ratio one).
@@ -300,7 +317,7 @@ class Proposer:
         space: Space,
         *,
         surrogate: GaussianSurrogate | DensityRatioSurrogate | None = None,
-        acquisition: AcquisitionFactory = LogExpectedImprovement,
+        acquisition: AcquisitionFactory | str = LogExpectedImprovement,
         optimizer: AcquisitionOptimizer | None = None,
         batch: BatchRule | None = None,
         design: InitialDesign | None = None,
@@ -310,6 +327,7 @@ class Proposer:
     ) -> None:
         if not isinstance(space, Space):
             raise TypeError(f"space must be a bohpo Space, got {type(space).__name__}")
+        acquisition = acquisition_by_name(acquisition)
         gaussian = _check_parts(surrogate, acquisition, optimizer=optimizer, batch=batch, parts=(design, exploration))
         default_initial = min(10, max(5, 2 * len(space))) if gaussian else _N_INITIAL_DENSITY_RATIO
         self.n_initial = default_initial if n_initial is None else check_count(n_initial, "n_initial", minimum=1)
@@ -465,6 +483,17 @@ class Proposer:
         if new_seed is not None:
             self.seed = new_seed
         self.n_design = n_design
+
+
+def acquisition_by_name(acquisition: AcquisitionFactory | str) -> AcquisitionFactory:
+    """``acquisition`` itself, or the factory of :data:`ACQUISITIONS` it names (a ValueError for an unknown name,
+    with the closest known ones)."""
+    if not isinstance(acquisition, str):
+        return acquisition
+    key = acquisition.lower()
+    if key not in ACQUISITIONS:
+        raise unknown_name("acquisition", acquisition, ACQUISITIONS)
+    return ACQUISITIONS[key]
 
 
 def describe(part: object) -> str:

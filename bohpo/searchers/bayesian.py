@@ -48,7 +48,7 @@ class BayesianOptimizer(Searcher):
             as :class:`~bohpo.surrogates.TPE`. Optional features it may have (``condition_on_mean``, ``lengthscale``,
             ``warm_state``; see :mod:`bohpo.surrogates.base`) are used; the warm state is part of the history.
         acquisition: Class or callable building an acquisition module from the fitted surrogate (default
-            ``LogExpectedImprovement``).
+            ``LogExpectedImprovement``), or its name: ``"logei"``, ``"ei"``, ``"logpi"``, ``"pi"``, ``"ucb"``.
         n_initial: Size of the initial design (default: twice the number of parameters, clipped to [5, 10]; 10 for
             a density-ratio surrogate, whose densities need a few points per group whatever the dimension).
         n_raw: Pool size of the acquisition optimizer (default 1024); for a density-ratio surrogate, the number of
@@ -75,7 +75,7 @@ class BayesianOptimizer(Searcher):
         space: Space,
         *,
         surrogate: GaussianSurrogate | DensityRatioSurrogate | None = None,
-        acquisition: AcquisitionFactory | None = None,
+        acquisition: AcquisitionFactory | str | None = None,
         n_initial: int | None = None,
         n_raw: int | None = None,
         n_restarts: int | None = None,

@@ -13,6 +13,7 @@ from torch.quasirandom import SobolEngine
 
 from bohpo.acquisition import (
     ConstantLiar,
+    ExpectedImprovement,
     JointBatch,
     KrigingBeliever,
     LogExpectedImprovement,
@@ -246,3 +247,23 @@ def test_parts_are_described_alike_in_every_process() -> None:
     assert describe(local_acquisition).endswith("local_acquisition")
     assert " at 0x" not in describe(lambda m: m) and " at 0x" not in describe(object())
     assert describe(GP()) == repr(GP()) and "object at" not in repr(GP())
+
+
+@pytest.mark.parametrize(
+    ("name", "factory"),
+    [("logei", LogExpectedImprovement), ("EI", ExpectedImprovement), ("ucb", UpperConfidenceBound)],
+)
+def test_an_acquisition_can_be_named(name: str, factory: Any) -> None:
+    searcher = BayesianOptimizer(plane(), acquisition=name, n_raw=64, n_restarts=2, seed=0)
+    assert searcher.acquisition is factory
+    for _ in range(6):  # through the first model-based ask
+        trial = searcher.ask()
+        searcher.tell(trial, trial.params["x"] ** 2)
+    assert len(searcher.history) == 6
+
+
+def test_an_unknown_acquisition_name_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown acquisition 'logeii'; did you mean 'logei'.*known: logei, ei"):
+        BayesianOptimizer(plane(), acquisition="logeii")
+    with pytest.raises(TypeError, match=r"UpperConfidenceBound needs a GaussianSurrogate"):
+        BayesianOptimizer(plane(), surrogate=TPE(), acquisition="ucb")
