@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -23,6 +25,19 @@ def test_the_readme_example_runs_as_written(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "'lr':" in done.stdout  # it printed the best configuration
+
+
+@pytest.mark.slow
+def test_the_readme_nested_cross_validation_runs_as_written(tmp_path: Path) -> None:
+    """With a smaller search (6 trials per outer fold) so that it stays cheap; everything else as written."""
+    nested = [b for b in _python_blocks() if "cross_val_score" in b]
+    assert len(nested) == 1 and "n_iter=30" in nested[0]
+    script = tmp_path / "nested.py"
+    script.write_text(nested[0].replace("n_iter=30", "n_iter=6"))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    accuracy = float(done.stdout.split("nested CV accuracy ")[1].split()[0])
+    assert 0.9 < accuracy <= 1.0  # an SVC on breast cancer
 
 
 def test_the_readme_commands_are_make_targets() -> None:
