@@ -90,6 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list()
     try:
         return _report(args) if args.action == "report" else _run(args)
+    except KeyboardInterrupt:
+        if args.action == "run":
+            print(
+                f"\nbohpo: interrupted; every trial committed so far is in {args.db}: run the same command with "
+                "--resume to continue",
+                file=sys.stderr,
+            )
+        else:
+            print("\nbohpo: interrupted", file=sys.stderr)
+        return 130
     except (ValueError, sqlite3.DatabaseError, OSError, ImportError) as err:
         # a bad name, seed or budget (found before anything ran), a file that is not a database or cannot be
         # written, a scheduler that cannot be reached, a missing optional package

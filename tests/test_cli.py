@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +101,39 @@ def test_a_file_that_is_not_a_database_gets_one_line(
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "DatabaseError" in err and err.count("\n") == 1
     assert "notes.txt: file is not a database" in err  # the message names the file
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_with_one_line_and_a_resume_loses_nothing(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) mid-suite with two workers: status 130,
+    one line naming the file and --resume, no traceback from any process; the resumed suite ends with the trials of
+    an uninterrupted one. (In-process the same handler catches the interrupt; the workers are the harder case.)"""
+    db = tmp_path / "runs.db"
+    suite = ["bench", "run", "--problems", "branin", "--searchers", "gp-logei", "--seeds", "2", "--budget", "12",
+             "--no-progress"]  # fmt: skip
+    command = [sys.executable, "-m", "bohpo", *suite, "--db", str(db), "--workers", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+        if db.exists() and Storage(db).count_trials() >= 8:
+            break
+    assert process.poll() is None, "the suite ended before it could be interrupted"
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "Traceback" not in err and err.strip().count("\n") == 0
+    assert f"every trial committed so far is in {db}: run the same command with --resume" in err
+    interrupted = Storage(db).count_trials()
+    assert 8 <= interrupted < 24
+    assert subprocess.run([*command, "--resume"], capture_output=True, timeout=300).returncode == 0
+    straight = tmp_path / "straight.db"
+    assert main([*suite, "--db", str(straight)]) == 0
+
+    def trials(path: Path) -> list[tuple[int, object, object]]:
+        storage = Storage(path)
+        seed_of = {r.id: r.seed for r in storage.runs()}
+        return sorted((seed_of[t.run_id], t.number, t.params, t.value) for t in storage.trials())  # type: ignore[misc]
+
+    assert trials(db) == trials(straight)

@@ -20,6 +20,7 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import os
+import signal
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -196,9 +197,11 @@ def _execute(
                 bars.run_done()
             return errors
         own = executor is None
-        pool = executor or cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = executor or cf.ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_leave_interrupts_to_the_parent
+        )
+        futures = {pool.submit(execute_run, spec, store): spec for spec in specs}
         try:
-            futures = {pool.submit(execute_run, spec, store): spec for spec in specs}
             waiting = set(futures)
             while waiting:
                 done, waiting = cf.wait(waiting, timeout=0.5, return_when=cf.FIRST_COMPLETED)
@@ -207,12 +210,36 @@ def _execute(
                         errors.append((futures[future], future.exception()))  # type: ignore[arg-type]
                     bars.run_done()
                 bars.poll()
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            if own:
+                _stop_workers(pool)
+            raise
         finally:
             if own:
                 pool.shutdown(wait=True, cancel_futures=True)
         return errors
     finally:
         bars.close()
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """A pool worker ignores Ctrl-C, which the terminal sends to the whole process group: the parent stops the
+    workers itself (one message, not a traceback per process)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(pool: cf.Executor) -> None:
+    """Terminate a process pool's workers now. A run's trials are committed one transaction each, so a worker
+    killed mid-trial loses only that trial's evaluation, which a resume asks again (the searcher's state is the
+    committed one). ``ProcessPoolExecutor`` has a public way only from Python 3.14; before, its process table."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
 
 
 def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> RunRecord:
