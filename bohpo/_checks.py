@@ -1,20 +1,28 @@
-"""Small input checks shared by the modules (kept private: the public API raises through them)."""
+"""Small input checks shared by the modules (kept private: the public API raises through them).
+
+It does not import torch (the command line reads its names through here before anything needs torch).
+"""
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import math
+import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from torch import Tensor
+
+if TYPE_CHECKING:
+    import torch
 
 
 def scalar(value: Any) -> Any:
     """Unwrap 0-d numpy arrays and tensors to Python scalars; leave everything else as it is."""
-    if isinstance(value, (Tensor, np.ndarray)) and value.ndim == 0:
+    torch_module = sys.modules.get("torch")  # a tensor exists only once torch is imported
+    arrays = (np.ndarray,) if torch_module is None else (np.ndarray, torch_module.Tensor)
+    if isinstance(value, arrays) and value.ndim == 0:
         return value.item()
     return value
 
@@ -58,9 +66,35 @@ def unknown_name(kind: str, name: object, known: Iterable[str]) -> ValueError:
     return ValueError(f"unknown {kind} {name!r}{hint}; known: {', '.join(known)}")
 
 
+def is_import_path(name: object) -> bool:
+    """Whether ``name`` has the form ``"package.module:attribute"``."""
+    return isinstance(name, str) and name.count(":") == 1 and all(name.partition(":")[::2])
+
+
+def from_import_path(path: str, kind: str) -> object:
+    """The object that ``"package.module:attribute"`` names (``attribute`` may be dotted). Problems and searchers
+    named so are built by importing where they live, so that worker processes and Dask workers, which see nothing
+    registered in another process, build the same ones. A ValueError says what failed, naming ``kind`` and
+    ``path``."""
+    if not is_import_path(path):
+        raise ValueError(f"{kind} {path!r}: an import path has the form 'package.module:attribute'")
+    module_name, _, attribute = path.partition(":")
+    try:
+        found: object = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValueError(f"{kind} {path!r}: cannot import {module_name!r} ({err})") from None
+    for part in attribute.split("."):
+        if not hasattr(found, part):
+            raise ValueError(f"{kind} {path!r}: {module_name!r} has no attribute {attribute!r}")
+        found = getattr(found, part)
+    return found
+
+
 def check_device(device: object) -> torch.device:
     """``device`` (a ``torch.device``, a string such as ``"cuda:0"``, or None for the CPU) as a device this process can
     use; a ValueError naming it otherwise (torch itself raises an assertion deep inside the first computation)."""
+    import torch
+
     if device is None:
         return torch.device("cpu")
     try:

@@ -115,6 +115,8 @@ def _list() -> int:
         print(f"  {name}: {suite.description}")
     print("problems: " + ", ".join(problem_names()))
     print("searchers: " + ", ".join(searcher_names()))
+    print("your own: a free-dimension problem with its dimension (levy-8); any problem or searcher by its import path")
+    print("  (--problems package.module:attribute --searchers package.module:attribute)")
     return 0
 
 

@@ -27,12 +27,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bohpo._checks import unknown_name
+from bohpo._checks import from_import_path, is_import_path, unknown_name
 from bohpo.bench.storage import RunRecord, Storage
 from bohpo.errors import SearchExhausted, TrialFailedWarning
 from bohpo.problems import is_problem_name, make_problem, problem_names
+from bohpo.problems import registered_here as problem_registered_here
 from bohpo.problems.multifidelity import multifidelity_problem_names
 from bohpo.searchers import make_searcher, searcher_names, searcher_needs_budgets
+from bohpo.searchers.registry import registered_here as searcher_registered_here
 from bohpo.trial import TrialStatus
 
 __all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite", "trial_cost"]
@@ -58,7 +60,9 @@ def plan_runs(
 
     Args:
         problems, searchers: Registered names (``bohpo bench list`` shows them); a free-dimension problem may carry
-            its dimension (``"schwefel-5"``).
+            its dimension (``"schwefel-5"``); a researcher's own problem or searcher may be named by its import path,
+            ``"package.module:attribute"`` (see :func:`~bohpo.problems.make_problem` and
+            :func:`~bohpo.searchers.make_searcher`), which is how worker processes find it.
         seeds: A count n (seeds 0..n-1) or the seeds themselves.
         budget: Trials per run, >= 1 (full-budget evaluations' worth for a multi-fidelity searcher).
 
@@ -70,7 +74,7 @@ def plan_runs(
     seed_list = _seeds(seeds)
     for kind, names, known, found in (
         ("problem", problems, problem_names(), is_problem_name),
-        ("searcher", searchers, searcher_names(), searcher_names().__contains__),
+        ("searcher", searchers, searcher_names(), lambda name: name in searcher_names() or is_import_path(name)),
     ):
         if isinstance(names, str) or not list(names):
             raise ValueError(f"give a list of at least one {kind} name, got {names!r}")
@@ -78,8 +82,11 @@ def plan_runs(
             if not found(name):
                 raise unknown_name(kind, name, known)
     for problem in problems:
-        if problem not in problem_names():  # one named with its dimension: a bad dimension is refused here
+        if problem not in problem_names():  # named with its dimension or an import path: refused here if bad
             make_problem(problem)
+    for searcher in searchers:
+        if is_import_path(searcher) and not callable(from_import_path(searcher, "searcher")):
+            raise ValueError(f"searcher {searcher!r} is neither a Searcher class nor a factory")
     fidelity = [s for s in searchers if searcher_needs_budgets(s)]
     for problem in problems if fidelity else ():
         if make_problem(problem).max_budget is None:
@@ -139,6 +146,13 @@ def run_suite(
     specs = plan_runs(problems, searchers, seeds, budget)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    if executor is not None or workers > 1:
+        local = [*filter(problem_registered_here, problems), *filter(searcher_registered_here, searchers)]
+        if local:
+            raise ValueError(
+                f"{', '.join(map(repr, local))} registered in this process only: worker processes cannot build "
+                "them; name each by its import path ('package.module:attribute') or run with workers=1"
+            )
     store = storage if isinstance(storage, Storage) else Storage(storage)
     if not resume:
         started = [

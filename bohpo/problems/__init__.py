@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bohpo._checks import unknown_name
-from bohpo.problems.base import Problem, SyntheticProblem
+from bohpo._checks import from_import_path, is_import_path, unknown_name
+from bohpo.problems.base import ObjectiveProblem, Problem, SyntheticProblem
 from bohpo.problems.multifidelity import (
     BoostingTrees,
     DataFraction,
@@ -50,6 +50,7 @@ __all__ = [
     "Michalewicz",
     "MixedBranin",
     "MultiFidelityProblem",
+    "ObjectiveProblem",
     "Problem",
     "Rosenbrock",
     "Schwefel",
@@ -61,6 +62,8 @@ __all__ = [
     "is_problem_name",
     "make_problem",
     "problem_names",
+    "register_problem",
+    "registered_here",
 ]
 
 _FIXED: dict[str, Callable[[], Problem]] = {
@@ -89,9 +92,36 @@ _SKLEARN: dict[str, tuple[str, str]] = {
 }
 
 
+_REGISTERED: dict[str, Callable[[], Problem]] = {}  # register_problem's, in this process only
+
+
 def problem_names() -> list[str]:
-    """Registered problem names, sorted."""
-    return sorted({*_FIXED, *_FREE_DIM, *sklearn_problem_names(), *multifidelity_problem_names()})
+    """Registered problem names, sorted (the built-in ones and those of :func:`register_problem`)."""
+    return sorted({*_FIXED, *_FREE_DIM, *sklearn_problem_names(), *multifidelity_problem_names(), *_REGISTERED})
+
+
+def register_problem(name: str, problem: Problem | Callable[[], Problem], *, replace: bool = False) -> None:
+    """Make ``make_problem(name)`` (and so ``run_suite`` and the reports, in this process) build ``problem``: a
+    :class:`Problem` (such as an :class:`ObjectiveProblem`) or a function without arguments that builds one.
+
+    Worker processes and Dask workers do not see what is registered here: name the problem there by its import path
+    instead, ``"package.module:attribute"`` (``run_suite`` refuses a registered name with workers, saying so).
+    """
+    if not isinstance(name, str) or not name or ":" in name:
+        raise ValueError(f"a problem name must be a non-empty string without ':' (import paths have one), got {name!r}")
+    builtin = {*_FIXED, *_FREE_DIM, *sklearn_problem_names(), *multifidelity_problem_names()}
+    if name in builtin or _with_dim(name) is not None:
+        raise ValueError(f"{name!r} is a built-in problem; register yours under another name")
+    if name in _REGISTERED and not replace:
+        raise ValueError(f"a problem named {name!r} is registered already; pass replace=True to override it")
+    if not isinstance(problem, Problem) and not callable(problem):
+        raise TypeError(f"problem must be a Problem or a function that builds one, got {type(problem).__name__}")
+    _REGISTERED[name] = (lambda: problem) if isinstance(problem, Problem) else problem
+
+
+def registered_here(name: str) -> bool:
+    """Whether ``name`` was registered in this process by :func:`register_problem` (other processes lack it)."""
+    return name in _REGISTERED
 
 
 def _with_dim(name: str) -> tuple[str, int] | None:
@@ -103,14 +133,16 @@ def _with_dim(name: str) -> tuple[str, int] | None:
 
 
 def is_problem_name(name: str) -> bool:
-    """Whether ``make_problem(name)`` builds a problem: a registered name, or a free-dimension one with its dimension
-    (``"schwefel-5"``)."""
-    return isinstance(name, str) and (name in problem_names() or _with_dim(name) is not None)
+    """Whether ``name`` names a problem: a registered name, a free-dimension one with its dimension
+    (``"schwefel-5"``), or an import path (``"package.module:attribute"``; whether it imports is
+    :func:`make_problem`'s to say)."""
+    return isinstance(name, str) and (name in problem_names() or _with_dim(name) is not None or is_import_path(name))
 
 
 def make_problem(name: str, *, dim: int | None = None) -> Problem:
     """Build a problem by name; ``dim`` only for those whose dimension is free (default 2), which can also be named
-    with it (``"ackley-5"``).
+    with it (``"ackley-5"``). A name ``"package.module:attribute"`` imports the attribute: a :class:`Problem`, or a
+    function without arguments that builds one.
 
     Example:
         >>> make_problem("ackley", dim=5)
@@ -118,6 +150,14 @@ def make_problem(name: str, *, dim: int | None = None) -> Problem:
         >>> make_problem("schwefel-5")
         Schwefel(dim=5, optimum=0.0)
     """
+    if is_import_path(name) or name in _REGISTERED:
+        if dim is not None:
+            raise ValueError(f"problem {name!r} is built as it is named; dim must be None, got {dim!r}")
+        found = from_import_path(name, "problem") if is_import_path(name) else _REGISTERED[name]
+        built = found if isinstance(found, Problem) else found() if callable(found) else found
+        if not isinstance(built, Problem):
+            raise ValueError(f"problem {name!r} is not a Problem nor builds one: got {type(built).__name__}")
+        return built
     if (named := _with_dim(name)) is not None:
         if dim is not None:
             raise ValueError(f"problem {name!r} names its dimension already; dim must be None, got {dim!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ from torch import Tensor
 
 from bohpo.space import Float, Space
 
-__all__ = ["Problem", "SyntheticProblem"]
+__all__ = ["ObjectiveProblem", "Problem", "SyntheticProblem"]
 
 
 class Problem:
@@ -47,6 +48,45 @@ class Problem:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(dim={len(self.space)}, optimum={self.optimum!r})"
+
+
+class ObjectiveProblem(Problem):
+    """A researcher's own objective as a benchmark problem: ``objective(params) -> float`` on ``space``, minimised.
+
+    Register it by name (:func:`~bohpo.problems.register_problem`) for runs in this process, or name it by its
+    import path (``"mymodule:my_problem"``, a module attribute that is the problem or builds it) so that worker
+    processes and Dask workers build it too.
+
+    Args:
+        objective: Called with a dict of parameters; returns a number (lower is better).
+        space: Its search space.
+        optimum: The lowest achievable value, if known (regret is measured from it; otherwise from the best value
+            any run reached).
+        name: What reports call it.
+
+    Example:
+        >>> from bohpo.space import Float, Space
+        >>> problem = ObjectiveProblem(lambda p: (p["x"] - 0.5) ** 2, Space({"x": Float(0.0, 1.0)}), optimum=0.0)
+        >>> problem({"x": 0.75}), problem.regret(0.0625)
+        (0.0625, 0.0625)
+    """
+
+    def __init__(self, objective: Any, space: Space, *, optimum: float | None = None, name: str = "objective") -> None:
+        if not callable(objective):
+            raise TypeError(f"objective must be callable, got {type(objective).__name__}")
+        if not isinstance(space, Space):
+            raise TypeError(f"space must be a bohpo Space, got {type(space).__name__}")
+        if optimum is not None and not (isinstance(optimum, (int, float)) and math.isfinite(optimum)):
+            raise ValueError(f"optimum must be a finite number or None, got {optimum!r}")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty string, got {name!r}")
+        self.objective, self.space, self.name = objective, space, name
+        self.optimum = None if optimum is None else float(optimum)
+
+    def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
+        if budget is not None:
+            raise ValueError(f"{self.name} has no fidelity; budget must be None, got {budget!r}")
+        return float(self.objective(dict(self.space.validate(params))))
 
 
 class SyntheticProblem(Problem):

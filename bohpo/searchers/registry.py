@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from bohpo._checks import unknown_name
+from bohpo._checks import from_import_path, is_import_path, unknown_name
 from bohpo.acquisition.analytic import (
     ExpectedImprovement,
     LogExpectedImprovement,
@@ -31,6 +31,7 @@ __all__ = [
     "make_fidelity_searcher",
     "make_searcher",
     "register_searcher",
+    "registered_here",
     "searcher_names",
     "searcher_needs_budgets",
 ]
@@ -179,7 +180,11 @@ for _name in _FIDELITY:
 
 
 def searcher_needs_budgets(name: str) -> bool:
-    """Whether the searcher registered as ``name`` chooses budgets (and so needs a multi-fidelity problem)."""
+    """Whether the searcher registered as ``name`` chooses budgets (and so needs a multi-fidelity problem); one named
+    by its import path does when the path names a :class:`MultiFidelitySearcher` subclass."""
+    if is_import_path(name):
+        found = from_import_path(name, "searcher")
+        return isinstance(found, type) and issubclass(found, MultiFidelitySearcher)
     return name in _FIDELITY
 
 
@@ -188,13 +193,29 @@ def searcher_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
+_REGISTERED_HERE: set[str] = set()  # register_searcher's names, in this process only
+
+
 def register_searcher(name: str, factory: SearcherFactory, *, replace: bool = False) -> None:
-    """Make ``make_searcher(name, ...)`` build searchers with ``factory``."""
+    """Make ``make_searcher(name, ...)`` build searchers with ``factory``.
+
+    Worker processes and Dask workers do not see what is registered here: name the searcher there by the import
+    path of its factory instead, ``"package.module:factory"`` (``run_suite`` refuses a registered name with workers,
+    saying so).
+    """
     if not isinstance(name, str) or not name:
         raise TypeError(f"a searcher name must be a non-empty string, got {name!r}")
+    if ":" in name:
+        raise ValueError(f"a searcher name must not contain ':' (import paths have one), got {name!r}")
     if name in _FACTORIES and not replace:
         raise ValueError(f"a searcher named {name!r} is registered already; pass replace=True to override it")
     _FACTORIES[name] = factory
+    _REGISTERED_HERE.add(name)
+
+
+def registered_here(name: str) -> bool:
+    """Whether ``name`` was registered in this process by :func:`register_searcher` (other processes lack it)."""
+    return name in _REGISTERED_HERE
 
 
 def make_searcher(
@@ -209,7 +230,9 @@ def make_searcher(
     """Build the searcher registered as ``name``.
 
     Args:
-        name: One of :func:`searcher_names`.
+        name: One of :func:`searcher_names`, or an import path ``"package.module:attribute"`` to a
+            :class:`Searcher` subclass (built as ``cls(space, seed=, direction=)``; a multi-fidelity one also gets
+            ``min_budget, max_budget``) or to a factory ``(space, seed, direction, n_trials, budgets) -> Searcher``.
         space, seed, direction: Passed to the searcher.
         n_trials: The planned number of trials, if known (a grid is sized to it).
         budgets: ``(min_budget, max_budget)`` of a multi-fidelity problem; the multi-fidelity searchers
@@ -220,6 +243,21 @@ def make_searcher(
         >>> make_searcher("sobol", Space({"x": Float(0.0, 1.0)}), seed=0)
         SobolSearch(n_trials=0, n_pending=0, direction='minimize', seed=0)
     """
+    if is_import_path(name):
+        found = from_import_path(name, "searcher")
+        if isinstance(found, type) and issubclass(found, MultiFidelitySearcher):
+            if budgets is None:
+                raise ValueError(f"searcher {name!r} chooses budgets, so it needs a multi-fidelity problem")
+            built: object = found(space, budgets[0], budgets[1], seed=seed, direction=direction)  # type: ignore[call-arg]
+        elif isinstance(found, type) and issubclass(found, Searcher):
+            built = found(space, seed=seed, direction=direction)
+        elif callable(found):
+            built = found(space, seed, direction, n_trials, budgets)
+        else:
+            raise TypeError(f"searcher {name!r} is neither a Searcher class nor a factory")
+        if not isinstance(built, Searcher):
+            raise TypeError(f"searcher {name!r} built a {type(built).__name__}, not a Searcher")
+        return built
     if name not in _FACTORIES:
         raise unknown_name("searcher", name, searcher_names())
     return _FACTORIES[name](space, seed, direction, n_trials, budgets)

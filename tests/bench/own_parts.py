@@ -1,0 +1,36 @@
+"""A researcher's own problem and searchers, which the runner's tests name by import path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bohpo.problems import ObjectiveProblem
+from bohpo.searchers import RandomSearch, Searcher
+from bohpo.space import Float, Int, Space
+
+
+def _shifted_bowl(params: dict[str, Any]) -> float:
+    return (params["a"] - 0.3) ** 2 + (params["b"] + 0.2) ** 2 + 0.1 * abs(params["k"] - 2)
+
+
+SPACE = Space({"a": Float(-1.0, 1.0), "b": Float(-1.0, 1.0), "k": Int(0, 4)})
+bowl = ObjectiveProblem(_shifted_bowl, SPACE, optimum=0.0, name="shifted bowl")
+
+
+def make_bowl() -> ObjectiveProblem:
+    return ObjectiveProblem(_shifted_bowl, SPACE, optimum=0.0, name="shifted bowl")
+
+
+def random_factory(space: Space, seed: Any, direction: Any, n_trials: int | None, budgets: Any) -> Searcher:
+    return RandomSearch(space, seed=seed, direction=direction)
+
+
+class LatticeSearch(RandomSearch):
+    """Random search snapped to a coarse lattice: a searcher class of the user's own."""
+
+    def _propose(self, n: int, generator: Any) -> list[dict[str, Any]]:
+        configs = super()._propose(n, generator)
+        return [{k: round(v, 1) if isinstance(v, float) else v for k, v in c.items()} for c in configs]
+
+
+not_a_problem = 42
