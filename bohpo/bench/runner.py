@@ -204,6 +204,7 @@ def _execute(
     try:
         if executor is None and workers == 1:
             for spec in specs:
+                bars.running([spec])
                 try:
                     execute_run(spec, store, on_trial=bars.trial)
                 except Exception as err:  # one run's failure does not stop the others
@@ -223,6 +224,7 @@ def _execute(
                     if future.exception() is not None:
                         errors.append((futures[future], future.exception()))  # type: ignore[arg-type]
                     bars.run_done()
+                bars.running([futures[f] for f in waiting if f.running()])
                 bars.poll()
         except KeyboardInterrupt:
             for future in futures:
@@ -345,12 +347,19 @@ class _Bars:
         from tqdm import tqdm
 
         self._base = store.count_trials()  # trials of these runs' earlier sessions are not this session's progress
-        self.runs = tqdm(total=n_runs, initial=n_done, desc="runs", unit="run", position=0)
+        self.runs = tqdm(total=n_runs, initial=n_done, desc=f"runs into {store.path.name}", unit="run", position=0)
         self.trials = tqdm(total=n_trials, desc="trials", unit="trial", position=1)
 
     def run_done(self) -> None:
         if self.enabled:
             self.runs.update(1)
+
+    def running(self, specs: Sequence[RunSpec]) -> None:
+        """Name the runs in progress after the runs bar (two at most, then how many more)."""
+        if self.enabled:
+            names = [f"{s.searcher} on {s.problem}, seed {s.seed}" for s in specs]
+            more = f" (+{len(names) - 2} more)" if len(names) > 2 else ""
+            self.runs.set_postfix_str("; ".join(names[:2]) + more, refresh=True)
 
     def trial(self) -> None:
         if self.enabled:

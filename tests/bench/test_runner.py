@@ -283,3 +283,12 @@ def test_a_multi_fidelity_searcher_on_a_problem_without_budgets_is_refused_befor
     with pytest.raises(ValueError, match=r"hyperband choose budgets, so they need multi-fidelity problems; 'branin'"):
         run_suite(["branin"], ["hyperband"], 1, 5, tmp_path / "runs.db")
     assert not (tmp_path / "runs.db").exists() or Storage(tmp_path / "runs.db").runs() == []
+
+
+def test_the_progress_bars_name_the_file_and_the_run_in_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_suite(["branin"], ["random", "sobol"], [0, 3], 4, tmp_path / "named.db", progress=True)
+    err = capsys.readouterr().err
+    assert "runs into named.db" in err and "4/4" in err
+    assert "random on branin, seed 0" in err and "sobol on branin, seed 3" in err
