@@ -34,20 +34,21 @@ def parameter_importance(
         study: A searcher (its told trials and space are used) or a sequence of trials (objects with ``params``
             and ``value``; ``space`` is then needed). Failed trials are left out.
         space: The search space, for a sequence of trials.
-        n_folds: Folds of the held-out estimate.
+        n_folds: Folds of the held-out estimate (fewer when there are fewer than two trials per fold).
         n_repeats: Permutations per parameter and fold.
         seed: Seeds the forest and the permutations (the same study and seed give the same importances).
 
     Raises:
-        ValueError: fewer than ``2 * n_folds`` completed trials, or no space.
+        ValueError: fewer than 4 completed trials, or no space.
     """
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.model_selection import KFold
 
     trials, space = trials_and_space(study, space)
     done = [t for t in trials if t.value is not None]
-    if len(done) < 2 * n_folds:
-        raise ValueError(f"parameter importance needs at least {2 * n_folds} completed trials, got {len(done)}")
+    if len(done) < 4:
+        raise ValueError(f"parameter importance needs at least 4 completed trials, got {len(done)}")
+    n_folds = min(n_folds, len(done) // 2)  # two held-out trials per fold at least
     X = space.encode([t.params for t in done]).numpy()  # (n, D)
     y = np.array([float(t.value) for t in done])  # (n,)
     rng = np.random.default_rng(seed)

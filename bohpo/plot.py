@@ -13,7 +13,7 @@ overhead(results)               seconds per ask against the number of observatio
 brackets(trials)                a multi-fidelity run: each trial at its budget, a configuration's promotions joined;
 budget_convergence(runs, ...)   best full-budget value against the budget spent, per method (median and band).
 
-A value axis is logarithmic only where every value shown is positive and they span two decades or more.
+A value axis is logarithmic only where every value shown is positive and they span a decade or more.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -107,8 +108,9 @@ def convergence(
         direction: For trials given without their searcher (default ``"minimize"``); a searcher brings its own.
 
     The best so far follows the direction (a maximised study's best is its highest value). The value axis is
-    logarithmic only where every value shown is positive and they span at least two decades (a symmetric log with a
-    linear band at the smallest positive value where regrets reach 0), so its ticks are readable; otherwise linear.
+    logarithmic only where every value shown is positive and they span at least a decade (a symmetric log with a
+    linear band at the smallest positive value where regrets reach 0), with ticks at 1, 2 and 5 times the powers of
+    ten where it spans less than three decades; otherwise linear.
     """
     if band not in ("iqr", "se"):
         raise ValueError(f"band must be 'iqr' or 'se', got {band!r}")
@@ -250,16 +252,22 @@ def _centre_and_band(rows: np.ndarray, band: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _value_axis(ax: Axes, values: np.ndarray) -> None:
-    """Log where every finite value is positive and they span two decades or more; a symmetric log with a linear band
-    below the smallest positive value where some are 0 and the positive ones span two decades; linear otherwise."""
+    """Log where every finite value is positive and they span a decade or more (a symmetric log, linear below the
+    smallest positive value, where some are 0); linear otherwise. Over less than three decades the log axis is
+    labelled at 1, 2 and 5 times each power of ten, so that it always reads at several ticks."""
     finite = values[np.isfinite(values)]
     positive = finite[finite > 0]
-    if not positive.size or finite.min() < 0 or positive.max() / positive.min() < 100:
+    if not positive.size or finite.min() < 0 or positive.max() / positive.min() < 10:
         ax.set_yscale("linear")
-    elif finite.min() > 0:
+        return
+    if finite.min() > 0:
         ax.set_yscale("log")
     else:
         ax.set_yscale("symlog", linthresh=float(positive.min()))
+    if positive.max() / positive.min() < 1000:
+        ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
 
 def rank_over_time(results: Results, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
@@ -363,8 +371,8 @@ def parallel_coordinates(study: Any, space: Space | None = None, *, ax: Axes | N
     for j, (_, param) in enumerate(space.items()):
         ax.axvline(j, color="0.6", lw=0.6)
         low, high = _axis_labels(param)
-        ax.annotate(low, (j, 0), xytext=(0, -12), textcoords="offset points", ha="center", fontsize=7)
-        ax.annotate(high, (j, 1), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7)
+        ax.annotate(low, (j, 0), xytext=(3, 2), textcoords="offset points", ha="left", va="bottom", fontsize=7)
+        ax.annotate(high, (j, 1), xytext=(3, -2), textcoords="offset points", ha="left", va="top", fontsize=7)
     ax.set_xticks(x, space.names)
     ax.set_yticks([])
     ax.set_ylim(-0.05, 1.05)
