@@ -107,16 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _list() -> int:
-    from bohpo.problems import problem_names
-    from bohpo.searchers import searcher_names
+    from bohpo._catalogue import FREE_DIMENSION, builtin_problem_names, builtin_searcher_names
 
     print("suites:")
     for name, suite in SUITES.items():
         print(f"  {name}: {suite.description}")
-    print("problems: " + ", ".join(problem_names()))
-    print("searchers: " + ", ".join(searcher_names()))
-    print("your own: a free-dimension problem with its dimension (levy-8); any problem or searcher by its import path")
-    print("  (--problems package.module:attribute --searchers package.module:attribute)")
+    print("problems: " + ", ".join(builtin_problem_names()))
+    print("searchers: " + ", ".join(builtin_searcher_names()))
+    print(f"free-dimension problems, named with their dimension (levy-8): {', '.join(FREE_DIMENSION)}")
+    print("your own: any problem or searcher by its import path (--problems package.module:attribute)")
     return 0
 
 

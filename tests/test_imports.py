@@ -53,3 +53,26 @@ def test_the_lazy_tables_and_all_agree() -> None:
     import bohpo.bench as bench
 
     assert set(bohpo.__all__) == set(bohpo._WHERE) and set(bench.__all__) == set(bench._WHERE)
+
+
+def test_the_catalogue_lists_exactly_the_registered_names() -> None:
+    """``bohpo bench list`` reads the catalogue, which must not drift from what the registries build."""
+    from bohpo._catalogue import builtin_problem_names, builtin_searcher_names
+    from bohpo.problems import problem_names
+    from bohpo.searchers import searcher_names
+
+    assert builtin_problem_names() == problem_names()
+    assert builtin_searcher_names() == searcher_names()
+
+
+def test_bench_list_runs_without_torch() -> None:
+    probe = (
+        "import sys, contextlib, io\n"
+        "from bohpo.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    main(['bench', 'list'])\n"
+        "print('torch' in sys.modules, 'gp-logei' in out.getvalue(), 'svm-digits' in out.getvalue())"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "False True True"
