@@ -399,7 +399,7 @@ def critical_difference(results: Results, *, alpha: float = 0.05, ax: Axes | Non
     (each problem's ranks averaged over its seeds), and a bar joining searchers whose mean ranks differ by less than
     the Nemenyi test's critical difference at ``alpha``. The title gives the Friedman test's p-value; read the bars
     only when it is small."""
-    from bohpo.bench.report import rank_test
+    from bohpo.bench.report import friedman_p
 
     searchers = results.searchers
     problems = [p for p in results.problems if len(results.ranks(p)) == len(searchers)]
@@ -429,8 +429,9 @@ def critical_difference(results: Results, *, alpha: float = 0.05, ax: Axes | Non
     ax.plot([1, 1 + cd], [0.05, 0.05], color="black", lw=1)
     ax.annotate(f"CD = {cd:.2f}", (1 + cd / 2, 0.05), xytext=(0, 3), textcoords="offset points", ha="center",
                 fontsize=8)  # fmt: skip
-    ax.set_title(f"mean rank over {len(problems)} problems; {rank_test(results).split(':')[-1].split(' —')[0]}",
-                 fontsize=9)  # fmt: skip
+    p_value, _ = friedman_p(results)
+    friedman = "" if p_value is None else f"; Friedman p = {p_value:.3g}"
+    ax.set_title(f"mean rank over {len(problems)} problems{friedman}", fontsize=9)
     return fig, ax
 
 

@@ -28,6 +28,7 @@ from bohpo.searchers import searcher_needs_budgets
 
 __all__ = [
     "Results",
+    "friedman_p",
     "load_results",
     "markdown",
     "rank_test",
@@ -379,31 +380,38 @@ def significance(results: Results, problem: str) -> dict[str, tuple[float, bool]
     return out
 
 
-def rank_test(results: Results) -> str:
-    """One sentence: the Friedman test of whether the searchers' mean ranks differ across the problems that every
-    searcher ran (the problems are the blocks)."""
+def friedman_p(results: Results) -> tuple[float | None, int]:
+    """The Friedman test of whether the searchers' mean ranks differ across the problems that every searcher ran
+    (the problems are the blocks, each problem's ranks averaged over its seeds): its p-value, or ``None`` with fewer
+    than three searchers or two such problems, and the number of those problems."""
     from scipy.stats import friedmanchisquare
 
     searchers = results.searchers
     complete = [p for p in results.problems if len(results.ranks(p)) == len(searchers)]
     if len(searchers) < 3 or len(complete) < 2:
-        return (
-            "No rank test across problems: it needs at least three searchers and two problems that every searcher "
-            f"ran (here {len(searchers)} and {len(complete)})."
-        )
+        return None, len(complete)
     table = np.array([[results.ranks(p)[s] for p in complete] for s in searchers])  # (searchers, problems)
     with np.errstate(all="ignore"):
         p_value = float(friedmanchisquare(*table).pvalue)
-    if math.isnan(p_value):  # every problem ties every searcher
-        p_value = 1.0
-    return (
-        f"Friedman test over the {len(complete)} problems every searcher ran (each problem's mean ranks): p = "
-        f"{p_value:.3g}"
-        + (
-            " — the searchers' ranks differ."
-            if p_value < 0.05
-            else " — no evidence that the searchers' ranks differ; the means above may be noise."
+    return (1.0 if math.isnan(p_value) else p_value), len(complete)  # NaN: every problem ties every searcher
+
+
+def rank_test(results: Results) -> str:
+    """One sentence on :func:`friedman_p`."""
+    p_value, n_problems = friedman_p(results)
+    if p_value is None:
+        return (
+            "No rank test across problems: it needs at least three searchers and two problems that every searcher "
+            f"ran (here {len(results.searchers)} and {n_problems})."
         )
+    verdict = (
+        "the searchers' ranks differ."
+        if p_value < 0.05
+        else "no evidence that the searchers' ranks differ; the means above may be noise."
+    )
+    return (
+        f"Friedman test over the {n_problems} problems every searcher ran (each problem's mean ranks): p = "
+        f"{p_value:.3g} — {verdict}"
     )
 
 
