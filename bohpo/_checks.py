@@ -5,9 +5,11 @@ It does not import torch (the command line reads its names through here before a
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import importlib
 import math
+import numbers
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -19,10 +21,11 @@ if TYPE_CHECKING:
 
 
 def scalar(value: Any) -> Any:
-    """Unwrap 0-d numpy arrays and tensors to Python scalars; leave everything else as it is."""
+    """Unwrap numpy arrays and tensors of one element (0-d, or ``[x]`` as a metric often returns) to Python
+    scalars; leave everything else as it is."""
     torch_module = sys.modules.get("torch")  # a tensor exists only once torch is imported
     arrays = (np.ndarray,) if torch_module is None else (np.ndarray, torch_module.Tensor)
-    if isinstance(value, arrays) and value.ndim == 0:
+    if isinstance(value, arrays) and (value.ndim == 0 or (value.ndim == 1 and value.shape[0] == 1)):
         return value.item()
     return value
 
@@ -49,12 +52,16 @@ def check_count(value: Any, name: str, *, minimum: int = 0) -> int:
 
 
 def finite_float(value: Any) -> float | None:
-    """``value`` as a finite float, or ``None`` when it is not a finite real number (strings and bools are not)."""
+    """``value`` as a finite float, or ``None`` when it is not a finite real number (strings and bools are not; a
+    ``Fraction`` or ``Decimal`` is; so is an int too large for a float, which is not finite once converted)."""
     value = scalar(value)
-    if not is_real(value):
+    if not (is_real(value) or isinstance(value, (numbers.Real, decimal.Decimal))) or is_bool(value):
         return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):  # 10**400; Decimal("sNaN")
+        return None
+    return number if math.isfinite(number) else None
 
 
 def unknown_name(kind: str, name: object, known: Iterable[str]) -> ValueError:

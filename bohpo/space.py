@@ -25,7 +25,7 @@ import torch
 from torch import Tensor
 from torch.quasirandom import SobolEngine
 
-from bohpo._checks import check_count, is_bool, is_int, is_real, scalar
+from bohpo._checks import check_count, finite_float, is_bool, is_int, is_real, scalar
 
 __all__ = ["Categorical", "Float", "Int", "Parameter", "Space"]
 
@@ -94,7 +94,7 @@ class Float(_Numeric):
             value = scalar(getattr(self, arg))
             if not is_real(value):
                 raise TypeError(f"Float: {arg} must be a real number, got {type(value).__name__} {value!r}")
-            if not math.isfinite(value):
+            if finite_float(value) is None:  # inf, NaN, or an int beyond any float (10**400)
                 raise ValueError(f"Float: {arg} must be finite, got {value!r}")
             object.__setattr__(self, arg, float(value))
         if not isinstance(self.log, bool):
@@ -113,7 +113,7 @@ class Float(_Numeric):
         value = scalar(value)
         if not is_real(value):
             raise TypeError(f"parameter {name!r} = {value!r} must be a real number for {self!r}")
-        if not math.isfinite(value):
+        if finite_float(value) is None:
             raise ValueError(f"parameter {name!r} = {value!r} must be finite")
         if not self.low <= value <= self.high:
             raise ValueError(f"parameter {name!r} = {value!r} is outside [{self.low!r}, {self.high!r}]")
@@ -214,8 +214,9 @@ class Int(_Numeric):
 
 
 def _same_choice(a: Any, b: Any) -> bool:
-    """Equality for choices that keeps ``True`` apart from ``1`` and never raises."""
-    if a is b:
+    """Equality for choices that keeps ``True`` apart from ``1`` and never raises (a NaN equals nothing, itself
+    included, whatever its identity)."""
+    if a is b and not (isinstance(a, float) and math.isnan(a)):
         return True
     if is_bool(a) != is_bool(b):
         return False
@@ -244,6 +245,9 @@ class Categorical:
         if not choices:
             raise ValueError("Categorical: choices must not be empty, got []")
         for j, later in enumerate(choices):
+            if not _same_choice(later, later):
+                raise ValueError(f"Categorical: choice {later!r} at position {j} is not equal to itself (NaN?), so "
+                                 "it could never be looked up")  # fmt: skip
             for i in range(j):
                 if _same_choice(choices[i], later):
                     raise ValueError(f"Categorical: duplicate choice {later!r} at positions {i} and {j}")

@@ -31,7 +31,7 @@ from bohpo.cli import main
         (["bench", "run", "--db", "x.db", "--searchers", "gp-loge"], "did you mean 'gp-logei' or 'gp-ei'?"),
         (["bench", "run", "--db", "x.db", "--problems", "hartman6"], "did you mean 'hartmann6'"),
         (["bench", "run", "--db", "x.db", "--suite", "quik"], "unknown suite 'quik'; did you mean 'quick'?"),
-        (["bench", "run", "--db", "reslts/x.db", "--budget", "2"], "the folder reslts does not exist; create it"),
+        (["bench", "run", "--db", "reslts/x.db", "--budget", "2"], "reslts does not exist; create it"),
         (["bench", "run", "--db", "new/x.db", "--problems", "moon", "--make-dirs"], "unknown problem 'moon'"),
         (["bench", "run", "--db", "x.db", "--problems", "tests.bench.own_parts:nope"], "has no attribute 'nope'"),
         (["bench", "run", "--db", "x.db", "--problems", "tests.bench.own_parts:not_a_problem"], "not a Problem"),

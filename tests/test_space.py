@@ -36,6 +36,9 @@ from tests.conftest import DEVICES, DTYPES
         (lambda: Int(1, True), TypeError, r"Int: high must be an int, got bool True"),
         (lambda: Categorical([]), ValueError, r"Categorical: choices must not be empty"),
         (lambda: Categorical(["a", "b", "a"]), ValueError, r"duplicate choice 'a' at positions 0 and 2"),
+        (lambda: Categorical([math.nan, math.nan]), ValueError, r"choice nan at position 0 is not equal to itself"),
+        (lambda: Categorical(["a", float("nan")]), ValueError, r"choice nan at position 1 is not equal to itself"),
+        (lambda: Float(0.0, 10**400), ValueError, r"Float: high must be finite, got 1000"),
         (lambda: Categorical("abc"), TypeError, r"choices must be a list or tuple, got str 'abc'"),
         (lambda: Categorical({"a", "b"}), TypeError, r"choices must be a list or tuple, got set"),
     ],
@@ -50,6 +53,11 @@ def test_true_and_one_are_different_choices() -> None:
     assert Categorical([1, True]).index(True) == 1
     assert Categorical([1, True]) != Categorical([True, 1])  # the encoded columns differ
     assert Space({"c": Categorical([1, True])}) != Space({"c": Categorical([True, 1])})
+
+
+def test_a_value_beyond_any_float_is_refused_not_an_overflow() -> None:
+    with pytest.raises(ValueError, match=r"parameter 'x' = 1000.* must be finite"):
+        Space({"x": Float(0.0, 1.0)}).validate({"x": 10**400})
 
 
 def test_log_is_keyword_only_and_huge_ints_are_refused() -> None:

@@ -96,7 +96,9 @@ class Storage:
     """A SQLite file of runs and trials. Picklable (a worker process opens its own connection).
 
     Args:
-        path: The database file; created, with its tables, if missing. Its folder must exist.
+        path: The database file; created, with its tables, if missing. Its folder must exist. A relative path is
+            made absolute here, so that worker processes with another working folder write to the same file; an
+            in-memory database (``":memory:"``) or a SQLite URI (``"file:..."``) is refused.
         timeout: Seconds a writer waits for another's lock before giving up.
         make_parents: Create the file's missing folders too (otherwise a mistyped folder is an error, not a new
             folder with the results in it).
@@ -114,7 +116,14 @@ class Storage:
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 120.0, make_parents: bool = False) -> None:
         if not isinstance(path, (str, os.PathLike)) or not str(path):
             raise TypeError(f"storage path must be a file path, got {path!r}")
-        self.path = Path(path)
+        text = os.fspath(path)
+        if text == ":memory:" or text.lower().startswith("file:"):
+            raise ValueError(
+                f"storage path {text!r} is an in-memory database or a SQLite URI: results must outlive the process "
+                "and be readable by other processes, so give the path of a file"
+            )
+        # absolute now, in the process the user runs: a worker (a Dask worker above all) has its own working folder
+        self.path = Path(text).expanduser().absolute()
         self.timeout = float(timeout)
         if not self.path.parent.is_dir():
             if not make_parents:

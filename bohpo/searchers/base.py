@@ -308,7 +308,17 @@ class Searcher:
         """
         if self._trials or self._n_asks:
             raise RuntimeError(f"load_history needs a fresh searcher; this one has {len(self._trials)} trials")
-        saved = json.loads(data) if isinstance(data, str) else dict(data)
+        if not isinstance(data, (str, Mapping)):
+            raise TypeError(
+                f"a history is the JSON text that to_json() returns, or that text parsed into a dict; got "
+                f"{type(data).__name__}"
+            )
+        try:
+            saved = json.loads(data) if isinstance(data, str) else dict(data)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"a history must be JSON; this text is not ({err})") from None
+        if not isinstance(saved, dict):
+            raise ValueError(f"a history is a JSON object (to_json()'s), got a JSON {type(saved).__name__}")
         if saved.get("format") != _HISTORY_FORMAT or saved.get("version") != _HISTORY_VERSION:
             raise ValueError(f"not a bohpo history of version {_HISTORY_VERSION}: format={saved.get('format')!r}")
         expected = {"searcher": type(self).__name__, "direction": self.direction}

@@ -160,14 +160,21 @@ def test_a_killed_run_resumes_with_nothing_lost_or_evaluated_twice(tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_a_suite_runs_on_a_real_dask_cluster(tmp_path: Path) -> None:
+def test_a_suite_runs_on_a_real_dask_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     distributed = pytest.importorskip("distributed")
+    started_in = tmp_path / "cluster"
+    started_in.mkdir()
+    monkeypatch.chdir(started_in)  # the workers' working folder
     with (
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
         run_suite(["branin"], ["random", "gp-logei"], 2, 6, tmp_path / "dask.db", executor=client.get_executor())
         workers = set(client.run(os.getpid).values())
+        monkeypatch.chdir(tmp_path)  # the user's, now another than the workers'
+        run_suite(["branin"], ["random"], 1, 3, "relative.db", executor=client.get_executor())
+        assert Storage(tmp_path / "relative.db").count_trials() == 3  # where the user meant, not in the workers'
+        assert list(started_in.iterdir()) == []
         # the command, given the scheduler's address
         argv = ["bench", "run", "--problems", "branin", "--searchers", "random,gp-logei", "--seeds", "2",
                 "--budget", "6", "--db", str(tmp_path / "cli.db"), "--no-progress",

@@ -7,6 +7,7 @@ import pickle
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,24 @@ def test_an_error_of_sqlite_names_the_file(tmp_path: Path) -> None:
     assert storage.runs() == []  # nothing was half-written, and the store works once the lock is gone
     storage.open_run("branin", "random", seed=0, budget=3)
     assert len(storage.runs()) == 1
+
+
+@pytest.mark.parametrize("path", [":memory:", "file:x.db?mode=memory", "file:y.db", "FILE:z.db"])
+def test_in_memory_databases_and_uris_are_refused_naming_why(path: str, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"is an in-memory database or a SQLite URI: results must outlive"):
+        Storage(path)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_a_relative_path_is_made_absolute_in_the_users_process(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    storage = Storage("runs.db")
+    assert storage.path == tmp_path / "runs.db" and storage.path.is_absolute()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # as a worker with another working folder unpickles it
+    copy = pickle.loads(pickle.dumps(storage))
+    copy.open_run("branin", "random", seed=0, budget=3)
+    assert [r.problem for r in Storage(tmp_path / "runs.db").runs()] == ["branin"]
+    assert list(elsewhere.iterdir()) == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -275,3 +277,47 @@ def test_history_of_a_space_with_object_choices_names_no_addresses() -> None:
     searcher.tell(searcher.ask(), 1.0)
     resumed = RandomSearch(space).load_history(searcher.to_json())
     assert resumed.history[0].params == searcher.history[0].params
+
+
+@pytest.mark.parametrize(
+    ("value", "told"),
+    [
+        (Fraction(1, 4), 0.25),
+        (Decimal("0.125"), 0.125),
+        (np.array([0.5]), 0.5),  # a metric that returns one-element arrays
+        (torch.tensor([1.5]), 1.5),
+        (np.float32(2.0), 2.0),
+    ],
+)
+def test_any_real_number_is_a_value(value: Any, told: float) -> None:
+    searcher = RandomSearch(Space({"x": Float(0.0, 1.0)}), seed=0)
+    trial = searcher.ask()
+    searcher.tell(trial, value)
+    assert searcher.history[0].status is TrialStatus.COMPLETE and searcher.history[0].value == told
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400), Decimal("NaN"), np.array([1.0, 2.0]), "0.5", True])
+def test_a_value_that_is_no_finite_number_fails_its_trial_with_a_warning(value: Any) -> None:
+    searcher = RandomSearch(Space({"x": Float(0.0, 1.0)}), seed=0)
+    trial = searcher.ask()
+    with pytest.warns(TrialFailedWarning, match=r"is not a finite number"):
+        searcher.tell(trial, value)
+    assert searcher.history[0].status is TrialStatus.FAILED
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "message"),
+    [
+        ([], TypeError, r"a history is the JSON text that to_json\(\) returns.*got list"),
+        (None, TypeError, r"got NoneType"),
+        (3, TypeError, r"got int"),
+        (b"{}", TypeError, r"got bytes"),
+        ("[]", ValueError, r"a history is a JSON object \(to_json\(\)'s\), got a JSON list"),
+        ("{nope", ValueError, r"a history must be JSON; this text is not"),
+    ],
+)
+def test_a_history_of_the_wrong_type_gets_a_clear_error(data: Any, error: type[Exception], message: str) -> None:
+    searcher = RandomSearch(Space({"x": Float(0.0, 1.0)}), seed=0)
+    with pytest.raises(error, match=message):
+        searcher.load_history(data)
+    assert searcher.trials == []
