@@ -74,6 +74,11 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("--db", required=True, help="the SQLite file of a run")
     report.add_argument("--out", required=True, help="the folder for REPORT.md and the PNG figures")
     report.add_argument("--title", default="Benchmark report")
+    report.add_argument(
+        "--import-paths",
+        action="store_true",
+        help="trust the file: import the problems it names by import path, to read their optima and budgets",
+    )
 
     actions.add_parser("list", help="suites, problems and searchers")
     return parser
@@ -126,7 +131,7 @@ def _report(args: argparse.Namespace) -> int:
 
     if not Path(args.db).is_file():
         raise ValueError(f"no such file: {args.db}")
-    print(write_report(args.db, args.out, title=args.title))
+    print(write_report(args.db, args.out, title=args.title, import_paths=args.import_paths))
     return 0
 
 

@@ -14,16 +14,19 @@ compared at a budget the others passed; the report says how many were left out.
 from __future__ import annotations
 
 import math
+import re
 import statistics
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from bohpo._checks import is_import_path
 from bohpo.bench.runner import _SPENT_TOLERANCE, trial_cost
 from bohpo.bench.storage import Storage
-from bohpo.problems import make_problem
+from bohpo.problems import Problem, make_problem
 from bohpo.searchers import searcher_needs_budgets
 
 __all__ = [
@@ -154,15 +157,19 @@ def rank_values(values: Sequence[float]) -> list[float]:
     return ranks
 
 
-def load_results(storage: Storage | str | Path) -> Results:
-    """Read every run of a storage file into best-so-far curves and timings.
+def load_results(storage: Storage | str | Path, *, import_paths: bool = False) -> Results:
+    """Read every run of a storage file into best-so-far curves and timings (the file is opened read-only).
+
+    ``import_paths``: a problem stored under an import path (``package.module:attribute``) is imported, to read its
+    optimum and budgets, only when this is true — importing what a database names runs code, so trust the file
+    first; otherwise such a problem's optimum is unknown (regret from the best value any run reached).
 
     On a multi-fidelity problem only evaluations at its full budget count towards the best value so far (a value at
     a smaller budget is a cheaper, biased estimate). A step of a multi-fidelity searcher's curve is one full-budget
     evaluation's worth of budget (what its run was given; see :mod:`bohpo.bench.runner`): a trial counts from the
     step in which its cumulative cost ends, so the curves of all searchers are read at equal cost.
     """
-    store = storage if isinstance(storage, Storage) else Storage(storage)
+    store = storage if isinstance(storage, Storage) else Storage(storage, read_only=True)
     every = store.runs()
     runs = [r for r in every if r.status == "done"]
     trials_by_run: dict[int, list] = {r.id: [] for r in runs}
@@ -172,14 +179,16 @@ def load_results(storage: Storage | str | Path) -> Results:
     rows: dict[tuple[str, str], list[tuple[int, np.ndarray]]] = {}
     asks: dict[str, list[tuple[int, float]]] = {}
     lowest: dict[str, float] = {}
+    problems: dict[str, Problem | None] = {}
     for run in runs:
         trials = trials_by_run[run.id]
-        full = _full_budget(run.problem)
+        problem = problems.setdefault(run.problem, _problem(run.problem, import_paths))
+        full = _full_budget(problem)
         values = np.array(
             [t.value if t.status == "complete" and t.value is not None and full(t.budget) else np.nan for t in trials]
         )
-        if searcher_needs_budgets(run.searcher):
-            values = _per_budget_step(values, [t.budget for t in trials], _cost(run.problem), run.budget)
+        if (import_paths or not is_import_path(run.searcher)) and searcher_needs_budgets(run.searcher):
+            values = _per_budget_step(values, [t.budget for t in trials], _cost(problem), run.budget)
         best = np.fmin.accumulate(values) if values.size else values
         rows.setdefault((run.problem, run.searcher), []).append((run.seed, best))
         observed = np.cumsum(np.r_[0, [t.status != "pending" for t in trials]])[:-1]
@@ -193,13 +202,14 @@ def load_results(storage: Storage | str | Path) -> Results:
         curves[key] = np.array([np.pad(b, (0, width - len(b)), constant_values=np.nan) for _, b in entries])
         seeds[key] = [s for s, _ in entries]
     best_known, known = {}, set()
-    for problem in {p for p, _ in rows}:
-        optimum = _optimum(problem)
+    for name in {p for p, _ in rows}:
+        built = problems[name]
+        optimum = None if built is None else built.optimum
         if optimum is not None:
-            best_known[problem] = min(optimum, lowest.get(problem, math.inf))
-            known.add(problem)
+            best_known[name] = min(optimum, lowest.get(name, math.inf))
+            known.add(name)
         else:
-            best_known[problem] = lowest.get(problem, math.nan)
+            best_known[name] = lowest.get(name, math.nan)
     return Results(
         curves=curves,
         seeds=seeds,
@@ -227,29 +237,28 @@ def _per_budget_step(
     return out
 
 
-def _cost(problem: str) -> Callable[[float | None], float]:
+def _problem(name: str, import_paths: bool) -> Problem | None:
+    """The problem a stored name means, or ``None`` when it is unknown here (a newer or another registry) or is an
+    import path that the caller did not allow to be imported: importing a module that a database names runs its
+    code, so a report of a file from elsewhere does not, unless told to trust it."""
+    if is_import_path(name) and not import_paths:
+        return None
     try:
-        return trial_cost(make_problem(problem))
-    except ValueError:  # a problem of a newer or another registry: every trial costs one
-        return lambda budget: 1.0
+        return make_problem(name)
+    except (ValueError, TypeError):
+        return None
 
 
-def _full_budget(problem: str) -> Callable[[float | None], bool]:
+def _cost(problem: Problem | None) -> Callable[[float | None], float]:
+    return (lambda budget: 1.0) if problem is None else trial_cost(problem)  # unknown: every trial costs one
+
+
+def _full_budget(problem: Problem | None) -> Callable[[float | None], bool]:
     """Whether a trial's budget is the problem's full one (None is; so is any budget of a problem without)."""
-    try:
-        top = make_problem(problem).max_budget
-    except ValueError:
-        top = None
+    top = None if problem is None else problem.max_budget
     if top is None:
         return lambda budget: True
     return lambda budget: budget is None or budget >= top * (1 - 1e-9)
-
-
-def _optimum(problem: str) -> float | None:
-    try:
-        return make_problem(problem).optimum
-    except ValueError:  # a problem of a newer or another registry: treat its optimum as unknown
-        return None
 
 
 def _mean_se(values: np.ndarray) -> tuple[float, float]:
@@ -278,10 +287,12 @@ def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0
     if len(by_basis) == 1:
         bases = next(iter(by_basis))
     else:
-        bases = "; ".join(f"{basis} ({', '.join(names)})" for basis, names in sorted(by_basis.items()))
+        bases = "; ".join(
+            f"{basis} ({', '.join(map(escape_markdown, names))})" for basis, names in sorted(by_basis.items())
+        )
     lines = [
         "Regret is the best value found so far minus the best known value (the optimum where it is known: "
-        + (", ".join(sorted(results.known_optimum)) or "none")
+        + (", ".join(escape_markdown(p) for p in sorted(results.known_optimum)) or "none")
         + "; elsewhere the best value any run reached). Normalised regret divides it by "
         + (bases or "nothing")
         + " on the same problem"
@@ -331,7 +342,9 @@ def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0
                 n_seeds = len(results.seeds[(problem, searcher)])
                 rank = ranks.get(searcher, math.nan)
                 lines.append(
-                    f"| {problem} | {searcher} | {n_seeds} | " + " | ".join(cells) + f" | {rank:.2f} | {p_cell} |"
+                    f"| {escape_markdown(problem)} | {escape_markdown(searcher)} | {n_seeds} | "
+                    + " | ".join(cells)
+                    + f" | {rank:.2f} | {p_cell} |"
                 )
     rank_means = {s: [results.ranks(p).get(s, math.nan) for p in problems] for s in searchers}
     lines += [
@@ -349,7 +362,7 @@ def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0
         median = float(np.median(seconds)) if seconds.size else math.nan
         mean = statistics.fmean(overall[searcher]) if overall[searcher] else math.nan
         lines.append(
-            f"| {searcher} | {mean:.3f} | {np.nanmean(rank_means[searcher]):.2f} | "
+            f"| {escape_markdown(searcher)} | {mean:.3f} | {np.nanmean(rank_means[searcher]):.2f} | "
             f"{sum(not math.isnan(r) for r in rank_means[searcher])} | {worse_than_best[searcher]} | {median:.4f} |"
         )
     lines += ["", rank_test(results)]
@@ -415,22 +428,41 @@ def rank_test(results: Results) -> str:
     )
 
 
-def write_report(storage: Storage | str | Path, out: str | Path, *, title: str = "Benchmark report") -> Path:
-    """Write ``REPORT.md`` and the figures (PNG) into ``out``; returns the report's path."""
+def file_stem(name: str) -> str:
+    """A file name for ``name`` (a problem's, as stored) that stays inside the report's folder: letters, digits,
+    ``-``, ``_`` and inner dots kept, anything else (a ``/``, ``..``, ``:``) replaced, and a short hash of the name
+    added whenever something was, so that two names never share a file."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", name).strip(".") or "_"
+    return stem if stem == name else f"{stem}-{zlib.crc32(name.encode()):08x}"
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal markdown: table separators, links, HTML and emphasis characters escaped, one line."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|#!])", r"\\\1", text)
+
+
+def write_report(
+    storage: Storage | str | Path, out: str | Path, *, title: str = "Benchmark report", import_paths: bool = False
+) -> Path:
+    """Write ``REPORT.md`` and the figures (PNG) into ``out``; returns the report's path. ``import_paths`` as for
+    :func:`load_results`. File names made from stored names cannot leave ``out`` (:func:`file_stem`), and names are
+    escaped in the markdown."""
     from bohpo import plot
 
-    results = load_results(storage)
+    results = load_results(storage, import_paths=import_paths)
     if not results.curves:
         raise ValueError(f"{storage} holds no runs to report")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     figures = []
     for problem in results.problems:
-        name = f"convergence_{problem}.png"
+        name = f"convergence_{file_stem(problem)}.png"
         fig, _ = plot.convergence(results, problem)
         fig.savefig(folder / name, dpi=110, bbox_inches="tight")
         plot.close(fig)
-        figures.append((f"Convergence on {problem}", name))
+        figures.append((f"Convergence on {escape_markdown(problem)}", name))
     for name, title_, draw in (
         ("rank.png", "Mean rank over evaluations", plot.rank_over_time),
         ("overhead.png", "Seconds per ask against observations", plot.overhead),
@@ -439,7 +471,7 @@ def write_report(storage: Storage | str | Path, out: str | Path, *, title: str =
         fig.savefig(folder / name, dpi=110, bbox_inches="tight")
         plot.close(fig)
         figures.append((title_, name))
-    text = [f"# {title}", "", markdown(results), "", "## Figures", ""]
+    text = [f"# {escape_markdown(title)}", "", markdown(results), "", "## Figures", ""]
     text += [f"### {caption}\n\n![{caption}]({name})\n" for caption, name in figures]
     path = folder / "REPORT.md"
     path.write_text("\n".join(text))

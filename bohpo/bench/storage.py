@@ -102,6 +102,9 @@ class Storage:
         timeout: Seconds a writer waits for another's lock before giving up.
         make_parents: Create the file's missing folders too (otherwise a mistyped folder is an error, not a new
             folder with the results in it).
+        read_only: Open an existing store only to read it (reports): no table, column or row is written, and a
+            store on a read-only mount can be read (SQLite adds its ``-shm``/``-wal`` files only where the folder
+            allows); a write raises.
 
     Example:
         >>> import tempfile, os
@@ -113,7 +116,14 @@ class Storage:
         [(0, 21.6)]
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 120.0, make_parents: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 120.0,
+        make_parents: bool = False,
+        read_only: bool = False,
+    ) -> None:
         if not isinstance(path, (str, os.PathLike)) or not str(path):
             raise TypeError(f"storage path must be a file path, got {path!r}")
         text = os.fspath(path)
@@ -125,6 +135,13 @@ class Storage:
         # absolute now, in the process the user runs: a worker (a Dask worker above all) has its own working folder
         self.path = Path(text).expanduser().absolute()
         self.timeout = float(timeout)
+        self.read_only = read_only
+        self._local = threading.local()  # one connection per thread: sqlite3 connections stay in their thread
+        if read_only:  # a report of a store, perhaps on a read-only mount: nothing is created or written
+            if not self.path.is_file():
+                raise FileNotFoundError(f"{self.path}: no such file")
+            self._refuse_a_foreign_file()
+            return
         if not self.path.parent.is_dir():
             if not make_parents:
                 raise FileNotFoundError(
@@ -132,17 +149,17 @@ class Storage:
                     "created (make_parents=True, or --make-dirs on the command line)"
                 )
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()  # one connection per thread: sqlite3 connections stay in their thread
         self._refuse_a_foreign_file()
         with self._naming_the_file():
             self._db().executescript(_SCHEMA)  # each statement its own transaction; IF NOT EXISTS makes it idempotent
         self._add_missing_columns()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "timeout": self.timeout}
+        return {"path": self.path, "timeout": self.timeout, "read_only": self.read_only}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.path, self.timeout = state["path"], state["timeout"]
+        self.read_only = state.get("read_only", False)
         self._local = threading.local()
 
     def __repr__(self) -> str:
@@ -164,12 +181,27 @@ class Storage:
         local = self._local
         if getattr(local, "connection", None) is None or local.pid != os.getpid():
             with self._naming_the_file():
-                connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable against a process crash
+                if self.read_only:
+                    connection = self._read_only_connection()
+                else:
+                    connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+                    connection.execute("PRAGMA journal_mode=WAL")
+                    connection.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable against a process crash
                 connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             local.connection, local.pid = connection, os.getpid()
         return local.connection
+
+    def _read_only_connection(self) -> sqlite3.Connection:
+        """A connection that cannot write; where the folder is read-only and the store is in WAL mode (its shared
+        memory file cannot be made), SQLite's immutable mode, which reads the file as it is."""
+        uri = self.path.as_uri()
+        connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.timeout, isolation_level=None)
+        try:
+            connection.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.OperationalError:
+            connection.close()
+            connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=self.timeout, isolation_level=None)
+        return connection
 
     def _read(self, query: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
         """The rows of one query."""
@@ -179,6 +211,8 @@ class Storage:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, taken at once (BEGIN IMMEDIATE) so that concurrent writers queue, not deadlock."""
+        if self.read_only:
+            raise PermissionError(f"{self.path}: opened read-only; nothing can be written")
         with self._naming_the_file():
             db = self._db()
             db.execute("BEGIN IMMEDIATE")
@@ -196,7 +230,7 @@ class Storage:
         if not self.path.is_file() or self.path.stat().st_size == 0:
             return
         try:
-            with closing(sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
+            with closing(self._read_only_connection()) as db:
                 tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as err:
             raise sqlite3.DatabaseError(f"{self.path}: {err}") from None
@@ -316,9 +350,10 @@ class Storage:
 
     def trials(self, run_id: int | None = None) -> list[TrialRecord]:
         """The trials of one run (or of all runs), by run then number."""
+        config_id = "config_id" if "config_id" in self._columns("trials") else "NULL"  # a file from before it
         query = (
-            "SELECT run_id, number, params, budget, value, status, ask_seconds, eval_seconds, finished_at, config_id "
-            "FROM trials"
+            "SELECT run_id, number, params, budget, value, status, ask_seconds, eval_seconds, finished_at, "
+            f"{config_id} FROM trials"
         )
         rows = (
             self._read(query + " WHERE run_id = ? ORDER BY number", (run_id,))

@@ -64,7 +64,8 @@ def test_import_paths_reach_worker_processes_and_give_the_same_trials(tmp_path: 
     assert _trials(tmp_path / "pool.db") == _trials(tmp_path / "here.db")
     lattice = [t for t in _trials(tmp_path / "here.db") if t[0].endswith("LatticeSearch")]
     assert all(round(t[3]["a"], 1) == t[3]["a"] for t in lattice)  # type: ignore[index]
-    assert load_results(tmp_path / "pool.db").known_optimum == set(problems)
+    assert load_results(tmp_path / "pool.db", import_paths=True).known_optimum == set(problems)
+    assert load_results(tmp_path / "pool.db").known_optimum == set()  # a file is not trusted to import unless told
 
 
 @pytest.mark.parametrize(

@@ -149,3 +149,32 @@ def test_the_rank_test_across_problems_is_friedmans_by_hand(tmp_path: Path) -> N
     assert f"p = {np.exp(-3.0):.3g}" in sentence and "ranks differ" in sentence
     two = load_results(_store(tmp_path / "two.db", {k: v for k, v in runs.items() if k[1] != "random"}))
     assert rank_test(two).startswith("No rank test across problems: it needs at least three searchers")
+
+
+def test_stored_names_can_neither_leave_the_folder_nor_break_the_markdown(tmp_path: Path) -> None:
+    """A database from elsewhere may hold any name: figure files stay in --out, names are escaped in REPORT.md."""
+    crafted = {("../../escape|x", "a|b<i>", 0): [3.0, 2.0], ("../../escape|x", "random", 0): [4.0, 1.0]}
+    storage = _store(tmp_path / "runs.db", crafted)
+    out = tmp_path / "out" / "report"
+    write_report(storage, out)
+    assert sorted(p.parent for p in tmp_path.rglob("*.png")) == [out] * 3  # convergence, rank, overhead: all inside
+    text = (out / "REPORT.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    assert len({line.count("|") - line.count("\\|") for line in rows if "escape" in line}) == 1  # one cell layout
+    assert "a\\|b&lt;i&gt;" in text and "<i>" not in text
+
+
+def test_a_report_writes_nothing_into_the_store(tmp_path: Path) -> None:
+    opt = BRANIN_OPT
+    assert opt is not None
+    path = tmp_path / "runs.db"
+    _store(path, {("branin", "random", 0): [opt + 4, opt + 2]}).close()
+    Storage(path).close()
+    for extra in tmp_path.glob("runs.db-*"):  # the writer's WAL files, checkpointed and gone on a clean close
+        extra.unlink()
+    before = path.read_bytes()
+    write_report(path, tmp_path / "out")
+    assert path.read_bytes() == before  # not a byte of the store changed (SQLite may add its -shm/-wal beside it)
+    assert {p.name for p in tmp_path.iterdir()} <= {"out", "runs.db", "runs.db-wal", "runs.db-shm"}
+    with pytest.raises(PermissionError, match=r"runs.db: opened read-only"):
+        Storage(path, read_only=True).open_run("branin", "random", seed=1, budget=2)

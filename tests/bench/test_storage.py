@@ -191,3 +191,27 @@ def test_a_relative_path_is_made_absolute_in_the_users_process(tmp_path: Path, m
     copy.open_run("branin", "random", seed=0, budget=3)
     assert [r.problem for r in Storage(tmp_path / "runs.db").runs()] == ["branin"]
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_store_in_a_folder_that_cannot_be_written_is_read_as_it_is(tmp_path: Path, monkeypatch: Any) -> None:
+    """On a read-only mount SQLite cannot make a WAL store's shared-memory file and the first read fails: the store
+    is then read in SQLite's immutable mode. (Root may write anywhere, so the failure is simulated.)"""
+    path = tmp_path / "runs.db"
+    _commit(Storage(path), Storage(path).open_run("branin", "random", seed=0, budget=3).id, 0)
+    real = sqlite3.connect
+    opened = []
+
+    class Refusing:
+        def execute(self, *args: Any) -> Any:
+            raise sqlite3.OperationalError("unable to open database file")
+
+        def close(self) -> None:
+            pass
+
+    def connect(target: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(target).rpartition("?")[2])
+        return Refusing() if str(target).endswith("?mode=ro") else real(target, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    storage = Storage(path, read_only=True)
+    assert [t.number for t in storage.trials()] == [0] and opened[-2:] == ["mode=ro", "immutable=1"]
