@@ -217,3 +217,19 @@ def test_maximize_picks_the_largest_value(make: Factory, mixed_space: Space) -> 
     for trial, value in zip(trials, [1.0, 3.0, 2.0], strict=True):
         searcher.tell(trial, value)
     assert searcher.best is trials[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_resumed_before_every_ask_a_searcher_asks_what_it_would_have(make: Factory, mixed_space: Space) -> None:
+    """The strictest resume: the searcher is rebuilt from its JSON before every single ask, past its initial design
+    into the model's steps, and must ask exactly what the uninterrupted one asks."""
+    original = make(mixed_space, seed=5)
+    resumed = make(mixed_space, seed=5)
+    for _ in range(9):
+        resumed = make(mixed_space, seed=5).load_history(resumed.to_json())
+        expected, got = original.ask(), resumed.ask()
+        assert (got.id, got.params, got.budget) == (expected.id, expected.params, expected.budget)
+        value = _objective(mixed_space, expected.params)
+        original.tell(expected, value)
+        resumed.tell(got, value)
