@@ -25,7 +25,7 @@ from bohpo.acquisition.propose import Proposer
 from bohpo.searchers.base import Direction
 from bohpo.searchers.fidelity import MultiFidelitySearcher, s_max
 from bohpo.seeding import SeedLike
-from bohpo.space import Config, Space
+from bohpo.space import Space
 from bohpo.trial import Trial, TrialStatus
 
 __all__ = ["AsyncSuccessiveHalving"]
@@ -92,13 +92,9 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
                     trial = self._create(dict(candidate.params), self.budgets[k + 1], candidate.config_id)
                     self._rungs[k + 1].append(trial.id)
                     return trial
-        trial = self._create(self._new_config(generator), self.budgets[0], None)
+        trial = self._create(self._new_config(generator, self.budgets[0]), self.budgets[0], None)
         self._rungs[0].append(trial.id)
         return trial
-
-    def _new_config(self, generator: torch.Generator) -> Config:
-        config = None if self.proposer is None else self._model_config(self.proposer, generator)
-        return super()._new_config(generator) if config is None else config
 
     def model_budget(self) -> float | None:
         """The largest budget with at least the proposer's ``n_initial`` completed evaluations (None without a

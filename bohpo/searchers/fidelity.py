@@ -58,7 +58,8 @@ def s_max(min_budget: float, max_budget: float, eta: float) -> int:
 
 class MultiFidelitySearcher(Searcher):
     """Base of the searchers that choose budgets. Subclasses implement :meth:`_next_trial`, which creates one trial
-    with :meth:`_create` (and records where it belongs in their schedule).
+    with :meth:`_create` (and records where it belongs in their schedule), and set ``proposer`` to draw new
+    configurations from a model (BOHB, model-based ASHA) instead of at random.
 
     Args:
         space: The search space.
@@ -74,6 +75,8 @@ class MultiFidelitySearcher(Searcher):
         min_budget, max_budget, eta = check_fidelity(min_budget, max_budget, eta)
         super().__init__(space, seed=seed, direction=direction)
         self.min_budget, self.max_budget, self.eta = min_budget, max_budget, eta
+        self.proposer: Proposer | None = None
+        self._warned_full: set[float] = set()  # budgets at which no untaken configuration was found
 
     @overload
     def ask(self, n: None = None) -> Trial: ...
@@ -120,19 +123,34 @@ class MultiFidelitySearcher(Searcher):
         at_top = [t for t in completed if (t.budget if t.budget is not None else self.max_budget) == top]
         return self._ranked(at_top)[0]
 
-    def _new_config(self, generator: torch.Generator) -> Config:
-        """A random configuration, redrawn (up to 100 times) while it equals a pending trial's."""
-        pending = {self.space.key(t.params) for t in self._pending.values()}
+    def _taken(self, budget: float) -> set[tuple[Any, ...]]:
+        """Keys of the configurations a new one must not repeat at ``budget``: those pending anywhere, and those
+        already evaluated (or failed) at that budget, whose value a second run would only repeat."""
+        taken = {self.space.key(t.params) for t in self._pending.values()}
+        taken |= {self._keys[t.id] for t in self._history if t.budget == budget}
+        return taken
+
+    def _new_config(self, generator: torch.Generator, budget: float) -> Config:
+        """A new configuration to run at ``budget``: the proposer's (see :meth:`_model_config`), or a random one
+        where there is no proposer, the model gives none, or it gives one taken at ``budget`` (see
+        :meth:`_taken`)."""
+        config = None if self.proposer is None else self._model_config(self.proposer, generator)
+        taken = self._taken(budget)
+        if config is not None and self.space.key(config) not in taken:
+            return config
         for _ in range(_MAX_REDRAWS):
             params = self.space.sample(1, generator=generator)[0]
-            if self.space.key(params) not in pending:
+            if self.space.key(params) not in taken:
                 return params
-        warnings.warn(
-            f"{type(self).__name__} found no configuration that is not already pending in {_MAX_REDRAWS} draws (the "
-            f"space may have fewer configurations than trials pending); proposing {params!r} again",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        if budget not in self._warned_full:  # once per budget: a small space runs out for good
+            self._warned_full.add(budget)
+            warnings.warn(
+                f"{type(self).__name__} found no configuration that is neither pending nor evaluated at budget "
+                f"{budget:g} in {_MAX_REDRAWS} draws (the space may have few configurations left); from now on it "
+                f"repeats some, as it does with {params!r}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return params
 
     # -- a model of new configurations (BOHB, model-based ASHA) ------------------------------------------------

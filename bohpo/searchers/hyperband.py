@@ -30,7 +30,7 @@ from bohpo.searchers.base import Direction
 from bohpo.searchers.bayesian import check_proposer
 from bohpo.searchers.fidelity import MultiFidelitySearcher, check_fidelity, s_max
 from bohpo.seeding import SeedLike
-from bohpo.space import Config, Space
+from bohpo.space import Space
 from bohpo.surrogates.base import DensityRatioSurrogate, GaussianSurrogate, is_gaussian_surrogate
 from bohpo.surrogates.tpe import TPE
 from bohpo.trial import Trial, TrialStatus
@@ -123,7 +123,7 @@ class _SynchronousHalving(MultiFidelitySearcher):
             if len(asked) >= size:
                 continue
             if i == 0:
-                trial = self._create(self._new_config(generator), budget, None)
+                trial = self._create(self._new_config(generator, budget), budget, None)
             else:
                 below = [self._trials[t] for t in bracket.asked[i - 1]]
                 promoted = {self._trials[t].config_id for t in asked}
@@ -334,29 +334,31 @@ class BOHB(Hyperband):
         self.proposer = proposer
 
     @property
+    def _model(self) -> Proposer:
+        """The proposer, which BOHB always has."""
+        assert self.proposer is not None
+        return self.proposer
+
+    @property
     def surrogate(self) -> GaussianSurrogate | DensityRatioSurrogate:
         """The proposer's surrogate."""
-        return self.proposer.surrogate
+        return self._model.surrogate
 
     @property
     def min_points(self) -> int:
         """Completed evaluations a budget needs before its model is used (the proposer's ``n_initial``)."""
-        return self.proposer.n_initial
+        return self._model.n_initial
 
     def model_budget(self) -> float | None:
         """The largest budget with at least ``min_points`` completed evaluations, or None."""
         return self._model_budget(self.min_points)
 
-    def _new_config(self, generator: torch.Generator) -> Config:
-        config = self._model_config(self.proposer, generator)
-        return super()._new_config(generator) if config is None else config
-
     def _state(self) -> dict[str, Any]:
-        return {**super()._state(), "proposer": self.proposer.state()}
+        return {**super()._state(), "proposer": self._model.state()}
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
         if "proposer" in state:  # histories saved before the proposer's state was kept have none
-            self.proposer.load_state(state["proposer"])
+            self._model.load_state(state["proposer"])
         super()._load_state(state)
 
 

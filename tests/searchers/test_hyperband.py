@@ -15,7 +15,8 @@ from bohpo.errors import TrialFailedWarning
 from bohpo.problems import Branin, FidelityBiased
 from bohpo.searchers import BOHB, AsyncSuccessiveHalving, Hyperband, SuccessiveHalving, hyperband_brackets
 from bohpo.searchers.hyperband import successive_halving_rungs
-from bohpo.space import Float, Space
+from bohpo.searchers.registry import make_fidelity_searcher
+from bohpo.space import Categorical, Float, Int, Space
 from bohpo.surrogates import GP, TPE
 from bohpo.trial import Trial
 
@@ -277,11 +278,11 @@ def test_a_batch_that_fails_halfway_leaves_the_searcher_as_it_was(make: Any, mon
     draws = {"n": 0}
     real = type(searcher)._new_config
 
-    def fails_on_the_third_draw(self: Any, generator: torch.Generator) -> Any:
+    def fails_on_the_third_draw(self: Any, generator: torch.Generator, budget: float) -> Any:
         draws["n"] += 1
         if draws["n"] == 3:
             raise KeyboardInterrupt  # or a model's error: whatever stops the batch halfway
-        return real(self, generator)
+        return real(self, generator, budget)
 
     monkeypatch.setattr(type(searcher), "_new_config", fails_on_the_third_draw)
     with pytest.raises(KeyboardInterrupt):
@@ -308,3 +309,28 @@ def test_bohb_takes_a_whole_proposer_or_its_parts_not_both() -> None:
     assert bohb.model_budget() == 1.0
     with pytest.raises(TypeError, match=r"pass either proposer= or random_fraction=, min_points=, not both"):
         BOHB(SPACE, 1, 9, proposer=proposer, random_fraction=0.5, min_points=3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hyperband", "asha", "bohb", "bohb-gp"])
+def test_a_new_configuration_never_repeats_one_evaluated_at_its_budget(name: str) -> None:
+    """On an integer space of 441 configurations, 150 trials: no new configuration is one whose value at that budget
+    is already known (a second evaluation would only repeat it); promotions are the only repeats."""
+    space = Space({"a": Int(0, 20), "b": Int(0, 20)})
+    searcher = make_fidelity_searcher(name, space, budgets=(1, 9), seed=0)
+    seen: dict[float, set[tuple[Any, ...]]] = {}
+    for _ in range(150):
+        trial = searcher.ask()
+        new = all(t.config_id != trial.config_id for t in searcher.trials if t.id != trial.id)
+        assert trial.budget is not None
+        assert not (new and space.key(trial.params) in seen.get(trial.budget, set())), trial
+        seen.setdefault(trial.budget, set()).add(space.key(trial.params))
+        searcher.tell(trial, float((trial.params["a"] - 7) ** 2 + abs(trial.params["b"] - 3)) / trial.budget)
+
+
+def test_a_space_that_runs_out_warns_once_per_budget() -> None:
+    space = Space({"a": Int(0, 2), "b": Categorical(["x", "y"])})  # 6 configurations
+    searcher = Hyperband(space, 1, 9, seed=0)
+    with pytest.warns(RuntimeWarning, match=r"neither pending nor evaluated at budget 1 .* from now on it repeats"):
+        trials = [searcher.ask() for _ in range(7)]  # the first bracket wants 9 at budget 1
+    assert len({space.key(t.params) for t in trials[:6]}) == 6  # every configuration once before any repeat
