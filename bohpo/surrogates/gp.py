@@ -198,8 +198,9 @@ class GP:
         transform = YeoJohnson().fit(y) if self.output_transform == "yeo-johnson" else None
         if transform is not None:
             y = transform(y)
-        mu = y.mean()
-        sigma = y.std() if y.shape[0] > 1 else y.new_tensor(1.0)
+        scale = 2.0 ** math.floor(math.log2(float(y.abs().max()))) if bool((y != 0).any()) else 1.0
+        mu = (y / scale).mean() * scale  # by a power of two: exact, and no square overflows (see location_and_scale)
+        sigma = (y / scale).std() * scale if y.shape[0] > 1 else y.new_tensor(1.0)
         if not torch.isfinite(sigma) or sigma <= 1e-300 * max(1.0, float(mu.abs())):
             sigma = y.new_tensor(1.0)  # constant values: nothing to scale
         z = (y - mu) / sigma

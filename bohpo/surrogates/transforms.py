@@ -129,7 +129,7 @@ class YeoJohnson:
         first = np.unique(values, return_index=True)[1]
         values = values[np.sort(first)]  # distinct values (class docstring), in the order given: without ties
         # the sums, and so lambda, are those of the values themselves to the last bit
-        mu, sigma = float(values.mean()), float(values.std())
+        mu, sigma = location_and_scale(values)
         self._mu, self._sigma, self.lmbda = mu, sigma if sigma > 0 else 1.0, 1.0
         if values.size < 3 or not sigma > 0:
             return self
@@ -156,6 +156,19 @@ class YeoJohnson:
         mirrored = 2 - lmbda
         down = -torch.log1p(-xn) if abs(mirrored) < 1e-8 else -torch.expm1(mirrored * torch.log1p(-xn)) / mirrored
         return torch.where(positive, up, down)
+
+
+def location_and_scale(values: np.ndarray) -> tuple[float, float]:
+    """Mean and (population) standard deviation of ``values`` (n,), finite for any finite values: computed on the
+    values divided by a power of two near the largest magnitude, then scaled back. A power of two scales exactly, so
+    where the plain sums do not overflow the results are theirs to the last bit; a single value of 1e154 or more,
+    whose square overflows, no longer turns the spread into infinity (and every standardised value into 0)."""
+    peak = float(np.max(np.abs(values))) if values.size else 0.0
+    if peak == 0.0:
+        return 0.0, 0.0
+    scale = 2.0 ** math.floor(math.log2(peak))
+    scaled = values / scale
+    return float(scaled.mean()) * scale, float(scaled.std()) * scale
 
 
 def yeo_johnson_normmax(x: np.ndarray) -> float:

@@ -12,7 +12,7 @@ import torch
 from scipy import stats
 
 from bohpo.surrogates import GP, KumaraswamyWarp, YeoJohnson
-from bohpo.surrogates.transforms import yeo_johnson_normmax
+from bohpo.surrogates.transforms import location_and_scale, yeo_johnson_normmax
 
 
 def _skewed(n: int = 30, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -199,3 +199,29 @@ def test_the_warp_passes_gradients_at_the_bounds() -> None:
     X = torch.tensor([[0.0], [1.0]], dtype=torch.float64, requires_grad=True)
     warp(X).sum().backward()
     assert X.grad is not None and (X.grad.abs() > 0).all()
+
+
+def test_location_and_scale_equal_numpys_to_the_bit_and_never_overflow_nor_underflow() -> None:
+    rng = np.random.default_rng(0)
+    for values in (rng.normal(size=50), rng.lognormal(3.0, 2.0, size=50)):
+        assert location_and_scale(values) == (float(values.mean()), float(values.std()))
+    huge = np.r_[rng.normal(size=20), 1.5e154, -1e300]
+    tiny = rng.normal(size=7) * 1e-200
+    with np.errstate(over="ignore", under="ignore"):
+        assert not np.isfinite(huge.std()) and tiny.std() == 0.0  # numpy's squares overflow, and underflow
+    mu, sigma = location_and_scale(huge)
+    assert math.isfinite(mu) and sigma == pytest.approx(float((huge / 1e300).std()) * 1e300, rel=1e-12)
+    assert location_and_scale(tiny)[1] == pytest.approx(float((tiny * 1e200).std()) * 1e-200, rel=1e-12)
+
+
+def test_a_value_whose_square_overflows_leaves_the_fits_finite() -> None:
+    import warnings
+
+    y = torch.tensor([0.3, 0.1, 0.7, 1.5e154, 0.2], dtype=torch.float64)
+    X = torch.rand(5, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's "overflow encountered" must not happen
+        transform = YeoJohnson().fit(y)
+        mean, variance = GP().fit(X, y).predict(X)
+    assert math.isfinite(transform._sigma) and bool(torch.isfinite(transform(y)).all())
+    assert bool(torch.isfinite(mean).all() and torch.isfinite(variance).all())
