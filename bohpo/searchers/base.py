@@ -11,12 +11,14 @@ from its JSON therefore asks exactly what the original would have asked next.
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 import time
 import uuid
 import warnings
-from collections.abc import Mapping
-from typing import Any, Literal, overload
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar, cast, overload
 
 import torch
 
@@ -34,6 +36,22 @@ _HISTORY_FORMAT = "bohpo.history"
 _HISTORY_VERSION = 1
 _ASK_STREAM = 0  # seeding key of the generator handed to _propose: (_ASK_STREAM, ask_index)
 _MAX_REDRAWS = 100  # draws per slot before a configuration that is already pending is accepted with a warning
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def synchronized(method: _Method) -> _Method:
+    """Run ``method`` under its searcher's lock: threads that share one searcher take turns in its ``ask``,
+    ``tell``, ``to_json`` and ``load_history`` (each sees the searcher as the one before left it), while threads on
+    different searchers never wait for each other."""
+
+    @functools.wraps(method)
+    def locked(self: Searcher, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(_Method, locked)
 
 
 class Searcher:
@@ -61,6 +79,10 @@ class Searcher:
         >>> resumed = RandomSearch(Space({"x": Float(0.0, 1.0)})).load_history(searcher.to_json())
         >>> resumed.ask().params == searcher.ask().params
         True
+
+    Threads: a searcher may be shared between threads; its ``ask``, ``tell``, ``to_json`` and ``load_history``
+    take turns (one lock per searcher), so each proposal sees every trial asked before it, and threads on
+    different searchers run in parallel.
     """
 
     def __init__(self, space: Space, *, seed: SeedLike = None, direction: Direction = "minimize") -> None:
@@ -77,6 +99,16 @@ class Searcher:
         self._pending: dict[int, Trial] = {}
         self._history: list[Trial] = []  # told trials, in the order they were told
         self._n_asks = 0
+        self._lock = threading.RLock()  # one ask, tell, save or load at a time (see synchronized)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]  # a lock does not pickle; the copy gets its own
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     # -- what subclasses implement ------------------------------------------------------------------------------
     def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
@@ -145,6 +177,7 @@ class Searcher:
     @overload
     def ask(self, n: int) -> list[Trial]: ...
 
+    @synchronized
     def ask(self, n: int | None = None) -> Trial | list[Trial]:
         """Propose the next trial, or a list of ``n`` distinct trials (of fewer, when a searcher with a finite set
         of configurations, a grid, has fewer left).
@@ -198,6 +231,7 @@ class Searcher:
         return trial
 
     # -- tell ---------------------------------------------------------------------------------------------------
+    @synchronized
     def tell(
         self,
         trial: Trial | Mapping[str, Any],
@@ -275,6 +309,7 @@ class Searcher:
         return stored
 
     # -- save / resume ------------------------------------------------------------------------------------------
+    @synchronized
     def to_json(self) -> str:
         """The whole history (trials, pending ones included, the seed, counters) as a JSON string."""
         data = {
@@ -293,6 +328,7 @@ class Searcher:
         }
         return json.dumps(data, allow_nan=False)
 
+    @synchronized
     def load_history(self, data: str | Mapping[str, Any]) -> Searcher:
         """Continue from a history saved by :meth:`to_json`: the next asks equal those of the original searcher.
 

@@ -27,7 +27,7 @@ import torch
 from bohpo._checks import check_count, finite_float
 from bohpo.acquisition.propose import NUMERICAL_FAILURES, Proposer
 from bohpo.errors import NumericalWarning
-from bohpo.searchers.base import _ASK_STREAM, _MAX_REDRAWS, Direction, Searcher
+from bohpo.searchers.base import _ASK_STREAM, _MAX_REDRAWS, Direction, Searcher, synchronized
 from bohpo.seeding import SeedLike, torch_generator
 from bohpo.space import Config, Space
 from bohpo.trial import Trial, TrialStatus
@@ -84,6 +84,7 @@ class MultiFidelitySearcher(Searcher):
     @overload
     def ask(self, n: int) -> list[Trial]: ...
 
+    @synchronized
     def ask(self, n: int | None = None) -> Trial | list[Trial]:
         """The next trial (or ``n`` of them): each says its configuration, its budget and its ``config_id``.
 

@@ -321,3 +321,24 @@ def test_a_history_of_the_wrong_type_gets_a_clear_error(data: Any, error: type[E
     with pytest.raises(error, match=message):
         searcher.load_history(data)
     assert searcher.trials == []
+
+
+def test_threads_sharing_a_searcher_take_turns() -> None:
+    """A proposal that reads the searcher's trials, then takes its time: without one lock per searcher, two threads
+    asking at once would read the same trials and propose the same configuration."""
+    import threading
+    import time
+
+    class SlowCounter(Searcher):
+        def _propose(self, n: int, generator: torch.Generator) -> list[dict[str, Any]]:
+            k = len(self._trials)  # what has been asked so far
+            time.sleep(0.02)  # another thread asks meanwhile
+            return [{"x": (k + i) / 100} for i in range(n)]
+
+    searcher = SlowCounter(Space({"x": Float(0.0, 1.0)}), seed=0)
+    threads = [threading.Thread(target=lambda: [searcher.ask() for _ in range(3)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(t.params["x"] for t in searcher.trials) == [k / 100 for k in range(12)]  # no two alike

@@ -29,11 +29,12 @@ from bohpo.searchers import (
     Searcher,
     SobolSearch,
     SuccessiveHalving,
+    make_searcher,
     searcher_names,
 )
 from bohpo.searchers.hyperband import bohb_proposer
 from bohpo.searchers.peers import BoTorchLoop, OptunaSearcher, optuna_available
-from bohpo.space import Categorical, Int, Space
+from bohpo.space import Categorical, Float, Int, Space
 from bohpo.surrogates import TPE
 from bohpo.trial import Trial, TrialStatus
 
@@ -233,3 +234,37 @@ def test_resumed_before_every_ask_a_searcher_asks_what_it_would_have(make: Facto
         value = _objective(mixed_space, expected.params)
         original.tell(expected, value)
         resumed.tell(got, value)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["random", "gp-logei", "tpe", "hyperband"])
+def test_one_searcher_shared_by_threads_stays_consistent(name: str) -> None:
+    """Four threads ask and tell one searcher at once: no error, every trial once, no configuration proposed while
+    another trial of it was pending, and the history is what a saved copy reloads."""
+    import threading
+
+    space = Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0), "c": Categorical(["a", "b"])})
+    budgets = (1.0, 9.0) if name == "hyperband" else None
+    searcher = make_searcher(name, space, seed=0, budgets=budgets)
+    errors: list[BaseException] = []
+    clashes: list[Any] = []
+
+    def work() -> None:
+        try:
+            for _ in range(6):
+                trial = searcher.ask()
+                if any(space.key(t.params) == space.key(trial.params) for t in searcher.pending if t.id != trial.id):
+                    clashes.append(trial.params)
+                searcher.tell(trial, float(trial.params["x"] ** 2 + trial.params["y"] + (trial.params["c"] == "b")))
+        except BaseException as err:  # any error in a thread is the finding
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    assert errors == [] and clashes == []
+    assert sorted(t.id for t in searcher.history) == list(range(24)) and searcher.pending == []
+    copy = make_searcher(name, space, seed=0, budgets=budgets).load_history(searcher.to_json())
+    assert [t.params for t in copy.history] == [t.params for t in searcher.history]
