@@ -170,6 +170,7 @@ def load_results(storage: Storage | str | Path, *, import_paths: bool = False) -
     step in which its cumulative cost ends, so the curves of all searchers are read at equal cost.
     """
     store = storage if isinstance(storage, Storage) else Storage(storage, read_only=True)
+    store.check_integrity()
     every = store.runs()
     runs = [r for r in every if r.status == "done"]
     trials_by_run: dict[int, list] = {r.id: [] for r in runs}

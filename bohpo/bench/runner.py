@@ -154,6 +154,8 @@ def run_suite(
                 "them; name each by its import path ('package.module:attribute') or run with workers=1"
             )
     store = storage if isinstance(storage, Storage) else Storage(storage)
+    if resume:
+        store.check_integrity()
     if not resume:
         started = [
             (spec, run)
@@ -240,6 +242,27 @@ def _execute(
         bars.close()
 
 
+def _check_stored_run(storage: Storage, run: RunRecord, spec: RunSpec, searcher: Any, state: str, n: int) -> None:
+    """Load a run's stored searcher state into ``searcher``, refusing (before any trial) a state that does not belong
+    to this run — another seed's, or one whose trials do not match the rows stored — with the file and what is
+    wrong: resuming from it would continue someone else's study or a damaged one."""
+    where = f"{storage.path}: run {run.id} ({spec.searcher} on {spec.problem}, seed {spec.seed})"
+    seed = searcher.seed
+    try:
+        searcher.load_history(state)
+    except (ValueError, TypeError, KeyError) as err:
+        raise ValueError(f"{where}: its stored state does not load ({err})") from None
+    if searcher.seed != seed:
+        raise ValueError(f"{where}: its stored state is that of another seed; the file was edited or mixed")
+    rows = len(storage.trials(run.id))
+    told = len(searcher.history)
+    if not rows == n == told:
+        raise ValueError(
+            f"{where}: {n} trials recorded, {rows} trial rows stored, {told} in the searcher's state; the file was "
+            "edited or damaged (trials deleted?)"
+        )
+
+
 def _leave_interrupts_to_the_parent() -> None:
     """A pool worker ignores Ctrl-C, which the terminal sends to the whole process group: the parent stops the
     workers itself (one message, not a traceback per process)."""
@@ -278,7 +301,7 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     )
     state, n = storage.run_state(run.id)
     if state is not None:
-        searcher.load_history(state)
+        _check_stored_run(storage, run, spec, searcher, state, n)
     cost = trial_cost(problem) if searcher_needs_budgets(spec.searcher) else None
     spent = _spent(storage, run, cost)
     while spent < spec.budget - _SPENT_TOLERANCE:

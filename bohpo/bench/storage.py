@@ -252,6 +252,13 @@ class Storage:
     def _columns(self, table: str) -> set[str]:
         return {row[1] for row in self._read(f"PRAGMA table_info({table})")}
 
+    def check_integrity(self) -> None:
+        """SQLite's ``PRAGMA quick_check``: a damaged file is refused, with what SQLite found, before a resume
+        continues from it or a report reads it."""
+        found = [row[0] for row in self._read("PRAGMA quick_check")]
+        if found != ["ok"]:
+            raise sqlite3.DatabaseError(f"{self.path}: the database is damaged ({'; '.join(map(str, found[:3]))})")
+
     def close(self) -> None:
         """Close this thread's connection (it reopens on the next use)."""
         local = self._local

@@ -53,7 +53,7 @@ from gpytorch.priors import GammaPrior, LogNormalPrior, Prior
 from scipy.optimize import minimize
 from torch import Tensor
 
-from bohpo._checks import check_count
+from bohpo._checks import check_count, is_real
 from bohpo._threads import single_threaded_blas
 from bohpo.errors import NumericalWarning
 from bohpo.space import Space
@@ -69,6 +69,7 @@ _CATEGORY_KERNELS = ("one-hot", "overlap")
 _LENGTHSCALE_PRIORS = ("dimension-scaled", "box")
 _MIN_LENGTHSCALE = 2.5e-2
 _MIN_OUTPUTSCALE = 1e-4
+_MAX_RAW = 1e4  # raw (unconstrained) hyperparameters a fit produces stay far inside this; beyond it, a damaged file
 _MIN_NOISE = 1e-6  # variance of standardised values: deterministic objectives are resolved to ~1e-3 of their spread
 
 
@@ -332,6 +333,13 @@ class GP:
             return
         if not isinstance(state, dict) or not all(isinstance(v, list) for v in state.values()):
             raise ValueError(f"a GP warm state maps parameter names to lists of numbers, got {state!r}")
+        for name, values in state.items():
+            bad = [v for v in values if not is_real(v) or not abs(v) <= _MAX_RAW]  # NaN fails the comparison too
+            if not isinstance(name, str) or bad:
+                raise ValueError(
+                    f"a GP warm state holds finite raw hyperparameters of at most {_MAX_RAW:g} in size; "
+                    f"{name!r} has {bad[:3]!r}: the saved history is damaged, nothing was loaded"
+                )
         self._warm = {name: torch.tensor(values, dtype=torch.float64) for name, values in state.items()}
 
     def _check_fitted(self) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -299,3 +301,46 @@ def test_the_progress_bars_name_the_file_and_the_run_in_progress(
     err = capsys.readouterr().err
     assert "runs into named.db" in err and "4/4" in err
     assert "random on branin, seed 0" in err and "sobol on branin, seed 3" in err
+
+
+def _edit(path: Path, *statements: str) -> None:
+    with closing(sqlite3.connect(path)) as db, db:
+        for statement in statements:
+            db.execute(statement)
+
+
+def test_a_resume_refuses_another_seeds_state_naming_the_run(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    run_suite(["branin"], ["random"], [0, 1], 4, db)
+    _edit(db, "UPDATE runs SET state = (SELECT state FROM runs WHERE seed = 1) WHERE seed = 0")
+    with pytest.raises(RuntimeError) as failure:
+        run_suite(["branin"], ["random"], [0, 1], 6, db, resume=True)
+    cause = failure.value.__cause__
+    assert isinstance(cause, ValueError) and "seed 0): its stored state is that of another seed" in str(cause)
+    assert str(db) in str(cause)
+
+
+def test_a_resume_refuses_a_run_whose_trial_rows_were_deleted(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    run_suite(["branin"], ["random"], 1, 5, db)
+    _edit(db, "DELETE FROM trials WHERE number >= 3")
+    with pytest.raises(RuntimeError) as failure:
+        run_suite(["branin"], ["random"], 1, 8, db, resume=True)
+    assert "5 trials recorded, 3 trial rows stored, 5 in the searcher's state" in str(failure.value.__cause__)
+    assert Storage(db).count_trials() == 5 and len(Storage(db).trials()) == 3  # nothing added to the damage
+
+
+def test_a_damaged_file_is_refused_before_a_resume_or_a_report(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    run_suite(["branin"], ["random"], 1, 5, db)
+    _edit(db, "PRAGMA wal_checkpoint(TRUNCATE)")
+    with closing(sqlite3.connect(db)) as raw:  # an index's first page overwritten: damage quick_check finds
+        root = raw.execute("SELECT rootpage FROM sqlite_master WHERE type = 'index'").fetchone()[0]
+        size = raw.execute("PRAGMA page_size").fetchone()[0]
+    with open(db, "r+b") as file:
+        file.seek((root - 1) * size)
+        file.write(b"\xff" * 64)
+    with pytest.raises(sqlite3.DatabaseError, match=r"runs.db: the database is damaged"):
+        run_suite(["branin"], ["random"], 1, 8, db, resume=True)
+    with pytest.raises(sqlite3.DatabaseError, match=r"runs.db: the database is damaged"):
+        load_results(db)

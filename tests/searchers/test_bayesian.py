@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import warnings
 from functools import partial
@@ -342,3 +343,18 @@ def test_a_tpe_searcher_refuses_ucb_at_construction_and_leaves_its_surrogate_alo
     with pytest.raises(ValueError, match="dtype"):
         BayesianOptimizer(_space(), surrogate=tpe, dtype=torch.float16)
     assert tpe.space is None  # not bound by a searcher that was refused
+
+
+@pytest.mark.parametrize("damage", [float("nan"), 1e308, "1.0", True])
+def test_a_damaged_warm_state_is_refused_on_load_and_nothing_changes(damage: Any) -> None:
+    space = Space({"x": Float(0.0, 1.0)})
+    original = BayesianOptimizer(space, seed=0, **FAST)
+    for _ in range(7):
+        trial = original.ask()
+        original.tell(trial, (trial.params["x"] - 0.3) ** 2)
+    data = json.loads(original.to_json())
+    data["state"]["surrogate"]["covar_module.base_kernel.raw_lengthscale"] = [damage]
+    fresh = BayesianOptimizer(space, **FAST)
+    with pytest.raises(ValueError, match=r"a GP warm state holds finite raw hyperparameters.*damaged, nothing was"):
+        fresh.load_history(data)
+    assert fresh.trials == [] and fresh.history == []
