@@ -193,13 +193,20 @@ class Storage:
 
     def _read_only_connection(self) -> sqlite3.Connection:
         """A connection that cannot write; where the folder is read-only and the store is in WAL mode (its shared
-        memory file cannot be made), SQLite's immutable mode, which reads the file as it is."""
+        memory file cannot be made), SQLite's immutable mode, which reads the file as it is — only when no WAL file
+        holds writes the file lacks (a store its writer closed)."""
         uri = self.path.as_uri()
         connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.timeout, isolation_level=None)
         try:
             connection.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
         except sqlite3.OperationalError:
             connection.close()
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.is_file() and wal.stat().st_size > 0:  # immutable mode would read the file without these
+                raise sqlite3.OperationalError(
+                    f"{self.path}: cannot be read here without writing (its folder is read-only and {wal.name} holds "
+                    "recent writes); copy the store with its -wal file to a writable folder"
+                ) from None
             connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=self.timeout, isolation_level=None)
         return connection
 
@@ -233,6 +240,8 @@ class Storage:
             with closing(self._read_only_connection()) as db:
                 tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as err:
+            if str(self.path) in str(err):  # named already
+                raise
             raise sqlite3.DatabaseError(f"{self.path}: {err}") from None
         foreign = {t for t in tables if not t.startswith("sqlite_")} - {"runs", "trials"}  # sqlite_*: SQLite's own
         if foreign:

@@ -197,7 +197,10 @@ def test_a_store_in_a_folder_that_cannot_be_written_is_read_as_it_is(tmp_path: P
     """On a read-only mount SQLite cannot make a WAL store's shared-memory file and the first read fails: the store
     is then read in SQLite's immutable mode. (Root may write anywhere, so the failure is simulated.)"""
     path = tmp_path / "runs.db"
-    _commit(Storage(path), Storage(path).open_run("branin", "random", seed=0, budget=3).id, 0)
+    writer = Storage(path)
+    _commit(writer, writer.open_run("branin", "random", seed=0, budget=3).id, 0)
+    writer._db().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as a writer that closed leaves it
+    writer.close()
     real = sqlite3.connect
     opened = []
 
@@ -215,3 +218,6 @@ def test_a_store_in_a_folder_that_cannot_be_written_is_read_as_it_is(tmp_path: P
     monkeypatch.setattr(sqlite3, "connect", connect)
     storage = Storage(path, read_only=True)
     assert [t.number for t in storage.trials()] == [0] and opened[-2:] == ["mode=ro", "immutable=1"]
+    path.with_name("runs.db-wal").write_bytes(b"recent writes")  # immutable mode would miss them: refused
+    with pytest.raises(sqlite3.OperationalError, match=r"cannot be read here without writing .* runs.db-wal holds"):
+        Storage(path, read_only=True)
