@@ -139,3 +139,37 @@ def test_ctrl_c_stops_with_one_line_and_a_resume_loses_nothing(tmp_path: Path) -
         return sorted((seed_of[t.run_id], t.number, t.params, t.value) for t in storage.trials())  # type: ignore[misc]
 
     assert trials(db) == trials(straight)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_workers_exit_when_the_run_command_is_killed(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    command = [sys.executable, "-m", "bohpo", "bench", "run", "--problems", "branin", "--searchers", "gp-logei",
+               "--seeds", "4", "--budget", "30", "--db", str(db), "--workers", "2", "--no-progress"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not (db.exists() and Storage(db).count_trials() >= 3):
+        time.sleep(0.2)
+    workers = _children(process.pid)
+    assert len(workers) >= 2 and process.poll() is None
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.2)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text()]
+    assert alive == [], "workers outlived their parent"

@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +40,7 @@ from bohpo.trial import TrialStatus
 
 __all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite", "trial_cost"]
 
+_PARENT_POLL_SECONDS = 0.5  # how often a pool worker checks that its parent lives
 _SPENT_TOLERANCE = 1e-9  # budgets summed in floating point: 27 trials at 1/27 of the budget have spent 1
 
 
@@ -215,7 +217,7 @@ def _execute(
             return errors
         own = executor is None
         pool = executor or cf.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_leave_interrupts_to_the_parent
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_prepare_worker
         )
         futures = {pool.submit(execute_run, spec, store): spec for spec in specs}
         try:
@@ -263,10 +265,19 @@ def _check_stored_run(storage: Storage, run: RunRecord, spec: RunSpec, searcher:
         )
 
 
-def _leave_interrupts_to_the_parent() -> None:
+def _prepare_worker() -> None:
     """A pool worker ignores Ctrl-C, which the terminal sends to the whole process group: the parent stops the
-    workers itself (one message, not a traceback per process)."""
+    workers itself (one message, not a traceback per process). And it exits when its parent dies (a ``kill -9``
+    of ``bohpo bench run``), instead of finishing its runs for nobody: a daemon thread watches the parent's pid."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os._exit(1)  # orphaned: what this worker commits next would belong to a run nobody is waiting for
+
+    threading.Thread(target=watch, name="bohpo-parent-watch", daemon=True).start()
 
 
 def _stop_workers(pool: cf.Executor) -> None:
