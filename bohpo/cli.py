@@ -51,6 +51,7 @@ def _seeds(text: str) -> int | list[int]:
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bohpo", description="bohpo: Bayesian optimization and HPO benchmarks.")
     parser.add_argument("--version", action="version", version=f"bohpo {__version__}")
+    parser.add_argument("--traceback", action="store_true", help="on an error, show the traceback, not one line")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     bench = commands.add_parser("bench", help="benchmark suites: run, report, list")
     actions = bench.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
@@ -105,10 +106,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print("\nbohpo: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, sqlite3.DatabaseError, OSError, ImportError) as err:
-        # a bad name, seed or budget (found before anything ran), a file that is not a database or cannot be
-        # written, a scheduler that cannot be reached, a missing optional package
-        parser.exit(2, f"bohpo: error: {type(err).__name__ + ': ' if not isinstance(err, ValueError) else ''}{err}\n")
+    except Exception as err:
+        # a bad name, seed or budget (found before anything ran), a file that is not a database, is damaged or cannot
+        # be written (a full disk), another process on the same run, runs that failed, a scheduler that cannot be
+        # reached, a missing optional package: one line, and the way to the details
+        if args.traceback:
+            raise
+        kind = "" if isinstance(err, ValueError) else f"{type(err).__name__}: "
+        message = " ".join(str(err).split())
+        hint = (
+            " (bohpo --traceback ... shows where)" if not isinstance(err, (ValueError, sqlite3.DatabaseError)) else ""
+        )
+        parser.exit(2, f"bohpo: error: {kind}{message}{hint}\n")
 
 
 def _list() -> int:

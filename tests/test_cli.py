@@ -52,6 +52,21 @@ def test_bad_arguments_get_one_line_and_status_2(
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == []  # no folder made for a --db
 
 
+def test_a_failed_run_gets_one_line_with_the_way_to_the_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["bench", "run", "--db", str(tmp_path / "x.db"), "--budget", "2", "--problems", "branin", "--seeds", "1",
+            "--searchers", "tests.bench.own_parts:broken_factory", "--no-progress"]  # fmt: skip
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "RuntimeError: 1 run(s) failed" in err and "this searcher is broken" in err
+    assert "(bohpo --traceback ... shows where)" in err
+    with pytest.raises(RuntimeError, match="1 run\\(s\\) failed"):
+        main(["--traceback", *argv, "--resume"])
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])

@@ -34,3 +34,7 @@ class LatticeSearch(RandomSearch):
 
 
 not_a_problem = 42
+
+
+def broken_factory(space: Space, seed: Any, direction: Any, n_trials: int | None, budgets: Any) -> Searcher:
+    raise RuntimeError("this searcher is broken")
