@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, is_classifier
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 
-from bohpo._checks import unknown_name
+from bohpo._checks import finite_float, unknown_name
 from bohpo.errors import TrialFailedWarning
 from bohpo.searchers.base import Searcher
 from bohpo.searchers.registry import (
@@ -407,7 +407,10 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
                 raise ValueError(f"min_resources must be at least the number of classes ({n_classes}), got {low}")
             if high > smallest:
                 raise ValueError(f"max_resources ({high}) exceeds the smallest training fold ({smallest} samples)")
-        if not low * self.eta <= high:
+        eta = finite_float(self.eta)
+        if eta is None or eta <= 1:
+            raise ValueError(f"eta must be a finite number > 1, got {self.eta!r}")
+        if not low * eta <= high:
             raise ValueError(
                 f"max_resources ({high}) must be at least eta ({self.eta}) times min_resources ({low}): "
                 "room for one halving"

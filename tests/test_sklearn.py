@@ -250,6 +250,8 @@ def test_hyperband_search_on_an_estimator_parameter() -> None:
         ({"searcher": "gp-logei"}, "must be a multi-fidelity searcher"),
         ({"n_iter": 0}, "n_iter must be a positive, finite number"),
         ({"n_iter": float("inf")}, "n_iter must be a positive, finite number"),
+        ({"eta": "3"}, "eta must be a finite number > 1, got '3'"),
+        ({"eta": 1}, "eta must be a finite number > 1, got 1"),
     ],
 )
 def test_hyperband_search_refuses_bad_settings(kwargs: dict[str, Any], match: str) -> None:
