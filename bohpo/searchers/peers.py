@@ -21,6 +21,8 @@ import torch
 
 from bohpo._checks import check_count
 from bohpo._threads import single_threaded_torch
+from bohpo.acquisition.propose import NUMERICAL_FAILURES
+from bohpo.errors import NumericalWarning
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, seed_entropy
 from bohpo.space import Categorical, Config, Float, Int, Space
@@ -200,7 +202,8 @@ class BoTorchLoop(Searcher):
     BoTorch draws from torch's global generator; each ask seeds it from the searcher's seed and ask counter inside
     ``torch.random.fork_rng`` (the caller's global state is given back), so a seed gives the same trials. Failed
     configurations are not excluded, as in the canonical loop: a region that always fails can be proposed again;
-    pending ones are (a repeat is redrawn at random).
+    pending ones are (a repeat is redrawn at random). Where the canonical loop raises (a told value of 1e300 makes
+    BoTorch's initial conditions NaN), the ask warns and proposes a random configuration, as bohpo's searchers do.
     """
 
     def __init__(
@@ -221,13 +224,6 @@ class BoTorchLoop(Searcher):
     def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
         import warnings
 
-        from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement
-        from botorch.fit import fit_gpytorch_mll
-        from botorch.models import SingleTaskGP
-        from botorch.optim import optimize_acqf
-        from botorch.sampling import SobolQMCNormalSampler
-        from gpytorch.mlls import ExactMarginalLogLikelihood
-
         completed = self.completed
         if len(completed) < self.n_initial:
             return self._avoid_pending(self.space.sample(n, generator=generator), generator)
@@ -239,6 +235,29 @@ class BoTorchLoop(Searcher):
         seed = seed_entropy(generator) % 2**31
         # BoTorch draws from torch's global generator (initial conditions, the q-batch sampler): seed it for this ask
         # and give the caller's state back afterwards
+        try:
+            candidates = self._model_step(X, y, X_pending, n, seed)
+        except (RuntimeError, ValueError, *NUMERICAL_FAILURES) as err:
+            warnings.warn(
+                f"BoTorchLoop: the model step failed ({type(err).__name__}: {str(err)[:120]}); a random configuration "
+                "instead",
+                NumericalWarning,
+                stacklevel=4,
+            )
+            return self._avoid_pending(self.space.sample(n, generator=generator), generator)
+        return self._avoid_pending(self.space.decode(self.space.snap(candidates)), generator)
+
+    def _model_step(self, X: torch.Tensor, y: torch.Tensor, X_pending: torch.Tensor | None, n: int, seed: int) -> Any:
+        """(n, D) candidates of the canonical loop in the unit cube."""
+        import warnings
+
+        from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement
+        from botorch.fit import fit_gpytorch_mll
+        from botorch.models import SingleTaskGP
+        from botorch.optim import optimize_acqf
+        from botorch.sampling import SobolQMCNormalSampler
+        from gpytorch.mlls import ExactMarginalLogLikelihood
+
         with warnings.catch_warnings(), torch.random.fork_rng(), single_threaded_torch():  # threads: bohpo._threads
             torch.manual_seed(seed)
             warnings.simplefilter("ignore")  # BoTorch's advice on input scaling and fit retries
@@ -255,7 +274,7 @@ class BoTorchLoop(Searcher):
                 acquisition, bounds=bounds, q=n, num_restarts=self.n_restarts, raw_samples=self.n_raw,
                 options={"seed": seed},
             )  # fmt: skip
-        return self._avoid_pending(self.space.decode(self.space.snap(candidates.detach())), generator)
+        return candidates.detach()
 
     def _avoid_pending(self, configs: list[Config], generator: torch.Generator) -> list[Config]:
         """``configs`` with each one that repeats a pending configuration, or an earlier one of the batch, redrawn

@@ -93,3 +93,19 @@ def test_optuna_leaves_no_trial_running_behind_a_batch() -> None:
     states = [t.state for t in searcher._study.trials]
     assert optuna.trial.TrialState.RUNNING not in states
     assert states.count(optuna.trial.TrialState.COMPLETE) == 9
+
+
+@pytest.mark.slow
+def test_the_botorch_loop_falls_back_where_botorch_raises() -> None:
+    """One told value of 1e300 makes BoTorch's initial conditions NaN (torch.multinomial raises): the ask warns and
+    proposes a random configuration instead of ending the study."""
+    from bohpo.errors import NumericalWarning
+
+    space = Space({"x": Float(0.0, 1.0), "lr": Float(1e-4, 1.0, log=True), "k": Int(1, 40)})
+    searcher = BoTorchLoop(space, n_initial=3, n_restarts=2, n_raw=32, seed=0)
+    for i in range(4):
+        trial = searcher.ask()
+        searcher.tell(trial, 1e300 if i == 1 else trial.params["x"] ** 2)
+    with pytest.warns(NumericalWarning, match=r"BoTorchLoop: the model step failed .* a random configuration"):
+        trial = searcher.ask()
+    assert space.validate(trial.params) == trial.params
