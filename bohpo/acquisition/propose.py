@@ -34,9 +34,11 @@ leading dimensions).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
@@ -332,6 +334,12 @@ class Proposer:
         default_initial = min(10, max(5, 2 * len(space))) if gaussian else _N_INITIAL_DENSITY_RATIO
         self.n_initial = default_initial if n_initial is None else check_count(n_initial, "n_initial", minimum=1)
         self.seed, self.n_design = seed_entropy(seed), 0
+        if surrogate is not None and _owner_of(surrogate) is not None:
+            raise ValueError(
+                f"this {type(surrogate).__name__} object already serves another proposer (another searcher): a "
+                "surrogate keeps its fit and warm start, so two searchers sharing one would overwrite each other's; "
+                "give each its own"
+            )
         if supports(surrogate, SpaceBound):  # last: a refused proposer leaves the surrogate as it was
             cast(SpaceBound, surrogate).bind(space)
         self.space = space
@@ -346,6 +354,22 @@ class Proposer:
             cast(SpaceBound, self.design).bind(space)
         default_exploration = TieStagnation() if gaussian else ModelOnly()
         self.exploration: ExplorationPolicy = default_exploration if exploration is None else exploration
+        with contextlib.suppress(TypeError):  # a surrogate that cannot be weakly referenced or hashed is not tracked
+            _SURROGATE_OWNERS[self.surrogate] = weakref.ref(self)
+        self._driver: weakref.ref[Any] | None = None  # the searcher that drives this proposer (see claim)
+
+    def claim(self, searcher: object) -> None:
+        """Record that ``searcher`` drives this proposer, before it changes anything in it; a second live searcher
+        is refused: two searchers on one proposer would mix their designs, fits and warm starts."""
+        current = None if self._driver is None else self._driver()
+        if current is not None and current is not searcher:
+            raise ValueError("this proposer already drives another searcher: give each searcher its own proposer")
+        self._driver = weakref.ref(searcher)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_driver"] = None  # a weak reference does not pickle; a copy is free to be claimed
+        return state
 
     def __repr__(self) -> str:
         return (
@@ -483,6 +507,18 @@ class Proposer:
         if new_seed is not None:
             self.seed = new_seed
         self.n_design = n_design
+
+
+_SURROGATE_OWNERS: weakref.WeakKeyDictionary[Any, weakref.ref[Proposer]] = weakref.WeakKeyDictionary()
+
+
+def _owner_of(surrogate: object) -> Proposer | None:
+    """The live proposer that ``surrogate`` serves, if any."""
+    try:
+        owner = _SURROGATE_OWNERS.get(surrogate)
+    except TypeError:
+        return None
+    return None if owner is None else owner()
 
 
 def acquisition_by_name(acquisition: AcquisitionFactory | str) -> AcquisitionFactory:

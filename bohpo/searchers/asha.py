@@ -81,6 +81,8 @@ class AsyncSuccessiveHalving(MultiFidelitySearcher):
             raise TypeError(f"proposer must be a bohpo Proposer or None, got {type(proposer).__name__}")
         if proposer is not None and proposer.space != space:
             raise ValueError(f"the proposer was built for another space: {proposer.space!r}")
+        if proposer is not None:
+            proposer.claim(self)
         self.proposer = proposer
 
     def _next_trial(self, generator: torch.Generator) -> Trial:

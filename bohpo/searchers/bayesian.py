@@ -99,6 +99,7 @@ class BayesianOptimizer(Searcher):
             )  # fmt: skip
         else:
             check_proposer(proposer, space, parts)
+        proposer.claim(self)
         proposer.reseed(derive_seed(self.seed, _INITIAL_STREAM))
         self.proposer = proposer
         self.device = usable_device

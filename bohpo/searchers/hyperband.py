@@ -331,6 +331,7 @@ class BOHB(Hyperband):
                 space, surrogate=surrogate, acquisition=acquisition, random_fraction=random_fraction,
                 min_points=min_points, n_raw=n_raw,
             )  # fmt: skip
+        proposer.claim(self)
         self.proposer = proposer
 
     @property

@@ -267,3 +267,23 @@ def test_an_unknown_acquisition_name_is_refused_with_the_known_ones() -> None:
         BayesianOptimizer(plane(), acquisition="logeii")
     with pytest.raises(TypeError, match=r"UpperConfidenceBound needs a GaussianSurrogate"):
         BayesianOptimizer(plane(), surrogate=TPE(), acquisition="ucb")
+
+
+def test_one_surrogate_or_proposer_is_refused_by_a_second_searcher_while_the_first_lives() -> None:
+    """Two searchers sharing one GP (or one proposer) would overwrite each other's fit and warm start."""
+    import gc
+
+    space = plane()
+    gp = GP()
+    first = BayesianOptimizer(space, surrogate=gp, seed=0, n_raw=64, n_restarts=2)
+    with pytest.raises(ValueError, match=r"this GP object already serves another proposer .* give each its own"):
+        BayesianOptimizer(Space({"z": Float(0.0, 1.0)}), surrogate=gp, n_raw=64, n_restarts=2)
+    assert gp.blocks is not None and first.surrogate is gp  # the refused one did not rebind it to its space
+    proposer = Proposer(space, n_initial=3)
+    driver = BayesianOptimizer(space, proposer=proposer)
+    with pytest.raises(ValueError, match=r"this proposer already drives another searcher"):
+        BayesianOptimizer(space, proposer=proposer)
+    assert driver.proposer is proposer
+    del first
+    gc.collect()
+    BayesianOptimizer(space, surrogate=gp, n_raw=64, n_restarts=2)  # free again once its searcher is gone
