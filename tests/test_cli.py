@@ -177,7 +177,8 @@ def test_workers_exit_when_the_run_command_is_killed(tmp_path: Path) -> None:
                "--seeds", "4", "--budget", "30", "--db", str(db), "--workers", "2", "--no-progress"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not (db.exists() and Storage(db).count_trials() >= 3):
+    # killed at the first trial, while the second worker may still be starting (it must exit too)
+    while time.monotonic() < deadline and not (db.exists() and Storage(db).count_trials() >= 1):
         time.sleep(0.2)
     workers = _children(process.pid)
     assert len(workers) >= 2 and process.poll() is None

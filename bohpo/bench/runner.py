@@ -217,7 +217,10 @@ def _execute(
             return errors
         own = executor is None
         pool = executor or cf.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_prepare_worker
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_prepare_worker,
+            initargs=(os.getpid(),),
         )
         futures = {pool.submit(execute_run, spec, store): spec for spec in specs}
         try:
@@ -265,12 +268,12 @@ def _check_stored_run(storage: Storage, run: RunRecord, spec: RunSpec, searcher:
         )
 
 
-def _prepare_worker() -> None:
+def _prepare_worker(parent: int) -> None:
     """A pool worker ignores Ctrl-C, which the terminal sends to the whole process group: the parent stops the
-    workers itself (one message, not a traceback per process). And it exits when its parent dies (a ``kill -9``
-    of ``bohpo bench run``), instead of finishing its runs for nobody: a daemon thread watches the parent's pid."""
+    workers itself (one message, not a traceback per process). And it exits when its parent (``parent``, the pid the
+    parent passed, not read here: a worker still starting when the parent dies already has another) dies — a
+    ``kill -9`` of ``bohpo bench run`` — instead of finishing its runs for nobody: a daemon thread watches."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
