@@ -129,8 +129,9 @@ def test_ctrl_c_stops_with_one_line_and_a_resume_loses_nothing(tmp_path: Path) -
     suite = ["bench", "run", "--problems", "branin", "--searchers", "gp-logei", "--seeds", "2", "--budget", "12",
              "--no-progress"]  # fmt: skip
     command = [sys.executable, "-m", "bohpo", *suite, "--db", str(db), "--workers", "2"]
+    # a suite launched in the background (`make test &`) ignores SIGINT, and so would the child: restore the default
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)  # fmt: skip
+                               start_new_session=True, preexec_fn=_default_sigint)  # fmt: skip
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
@@ -154,6 +155,10 @@ def test_ctrl_c_stops_with_one_line_and_a_resume_loses_nothing(tmp_path: Path) -
         return sorted((seed_of[t.run_id], t.number, t.params, t.value) for t in storage.trials())  # type: ignore[misc]
 
     assert trials(db) == trials(straight)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _children(pid: int) -> list[int]:
