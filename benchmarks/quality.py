@@ -204,6 +204,8 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
     "bohpo-overlap": partial(_values_bohpo, output_transform="yeo-johnson", categories="overlap"),
     # lengthscales kept near the width of the box (Optuna's GPSampler prior) against the dimension-scaled log-normal
     "bohpo-box": partial(_values_bohpo, output_transform="yeo-johnson", lengthscale_prior="box"),
+    # Yeo-Johnson on values standardised by median and interquartile range (huge failure values do not blind it)
+    "bohpo-robust-yj": partial(_values_bohpo, output_transform="robust-yeo-johnson"),
     # exploration policies of the BO step: the model alone, and space-filling points on near ties as well
     "bohpo-model-only": partial(_values_bohpo_policy, policy="model-only"),
     "bohpo-ties-near": partial(_values_bohpo_policy, policy="ties-near"),

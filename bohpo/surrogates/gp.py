@@ -65,7 +65,7 @@ __all__ = ["GP", "BoxLengthscalePrior", "CategoryBlocks", "CholeskyError", "mate
 
 _JITTERS = (0.0, 1e-8, 1e-6, 1e-4)  # added to the diagonal, relative to its mean, until the factorisation succeeds
 _LOG_2PI = math.log(2 * math.pi)
-_OUTPUT_TRANSFORMS = (None, "yeo-johnson")
+_OUTPUT_TRANSFORMS = (None, "yeo-johnson", "robust-yeo-johnson")
 _CATEGORY_KERNELS = ("one-hot", "overlap")
 _LENGTHSCALE_PRIORS = ("dimension-scaled", "box")
 _MIN_LENGTHSCALE = 2.5e-2
@@ -111,7 +111,9 @@ class GP:
             without them on ``SUBSET_FIT_FROM`` (1000) points or more starts from a fit on ``SUBSET_FIT_SIZE`` (500).
         output_transform: ``None`` (values are only standardised) or ``"yeo-johnson"``: a power transform fitted to
             the distinct values at each fit, for heavy-tailed objectives. It is increasing, so the incumbent is kept;
-            with it, ``predict`` and ``best_y`` are on the transformed scale (what the acquisitions compare).
+            with it, ``predict`` and ``best_y`` are on the transformed scale (what the acquisitions compare). Or
+            ``"robust-yeo-johnson"``: the same on values standardised by median and interquartile range
+            (:class:`~bohpo.surrogates.transforms.YeoJohnson`), for objectives that report failures as huge values.
         input_warping: ``False``, ``True`` (warp every column) or a list of the encoded columns to warp with a
             learned Kumaraswamy CDF. The warp's two parameters per column are fitted with the kernel's; the fit then
             takes autograd's gradient instead of the closed form, and costs a few times more.
@@ -198,7 +200,9 @@ class GP:
             and a ``NumericalWarning`` says so.
         """
         X, y = _check_data(X, y)
-        transform = YeoJohnson().fit(y) if self.output_transform == "yeo-johnson" else None
+        transform = None
+        if self.output_transform is not None:
+            transform = YeoJohnson(robust=self.output_transform == "robust-yeo-johnson").fit(y)
         if transform is not None:
             y = transform(y)
         scale = 2.0 ** math.floor(math.log2(float(y.abs().max()))) if bool((y != 0).any()) else 1.0

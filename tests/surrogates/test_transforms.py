@@ -225,3 +225,42 @@ def test_a_value_whose_square_overflows_leaves_the_fits_finite() -> None:
         mean, variance = GP().fit(X, y).predict(X)
     assert math.isfinite(transform._sigma) and bool(torch.isfinite(transform(y)).all())
     assert bool(torch.isfinite(mean).all() and torch.isfinite(variance).all())
+
+
+@pytest.mark.parametrize("huge", [1e10, 1e154, 1e300])
+def test_robust_yeo_johnson_keeps_the_other_values_apart_beside_a_huge_one(huge: float) -> None:
+    """A failure reported as a huge value: standardised by mean and spread, the other values become one number (to
+    within 1e-6 of the distance to the huge one), and the joint lambda bounds leave no interval at 1e154 and beyond
+    (the fit falls back to the identity); by median and IQR, with bounds per sign, they keep a spread of one to
+    several percent of that distance."""
+    import warnings
+
+    from bohpo.errors import NumericalWarning
+
+    losses = torch.tensor([0.74, 1.70, 1.80, 0.05, 0.02, 0.03, 0.13, 0.21, 0.22, 1.86, 0.01, 0.4], dtype=torch.float64)
+    y = torch.cat([losses, torch.tensor([huge], dtype=torch.float64)])
+
+    def spread_against_gap(transform: YeoJohnson) -> float:
+        t = transform(y)
+        return float((t[:-1].max() - t[:-1].min()) / (t[-1] - t[:-1].max()))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)
+        assert spread_against_gap(YeoJohnson().fit(y)) < 1e-6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning, no numpy overflow
+        robust = YeoJohnson(robust=True).fit(y)
+    assert robust.lmbda < 0.5  # the tail pulled in
+    assert spread_against_gap(robust) > 0.01  # 0.02 at 1e300, more below
+    assert bool((robust(y).diff()[:-1] != 0).all()) and bool(torch.isfinite(robust(y)).all())
+    with pytest.raises(TypeError, match="robust must be a bool"):
+        YeoJohnson(robust=1)  # type: ignore[arg-type]
+
+
+def test_bounds_per_sign_contain_the_joint_ones_and_find_a_lambda_at_least_as_likely() -> None:
+    g = np.random.default_rng(3)
+    positive = np.exp(2 * g.normal(size=40))
+    assert yeo_johnson_normmax(positive, bounds_per_sign=True) == yeo_johnson_normmax(positive)  # one sign: the same
+    for x in (g.standard_cauchy(size=40), np.r_[g.normal(size=30), 50.0, 400.0]):
+        joint, per_sign = yeo_johnson_normmax(x), yeo_johnson_normmax(x, bounds_per_sign=True)
+        assert stats.yeojohnson_llf(per_sign, x) >= stats.yeojohnson_llf(joint, x) - 1e-9
