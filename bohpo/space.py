@@ -11,6 +11,11 @@ Glossary:
 Numeric parameters are encoded through a transform ``t`` (identity, or ``log`` when ``log=True``) scaled to [0, 1].
 An ``Int`` owns the cell ``[v - 0.5, v + 0.5]`` around each value, so the cube is split into equal cells (equal in
 log space for ``log=True``) and a uniform point of the cube decodes to a uniform (or log-uniform) integer.
+
+Conditional (tree-structured) spaces: ``Space(params, conditions={child: {parent: values}})`` makes ``child`` active
+only where ``parent`` is active and takes one of ``values``. A configuration holds its active parameters only; in the
+encoding an inactive parameter's columns hold a fixed value (``INACTIVE``: the middle of a numeric column, zeros for
+a categorical's one-hot block), and :meth:`Space.active_mask` says which parameters are active in each row.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor
@@ -27,7 +32,7 @@ from torch.quasirandom import SobolEngine
 
 from bohpo._checks import check_count, finite_float, is_bool, is_int, is_real, scalar
 
-__all__ = ["Categorical", "Float", "Int", "Parameter", "Space"]
+__all__ = ["INACTIVE", "Categorical", "Condition", "Float", "Int", "Parameter", "Space"]
 
 Config = dict[str, Any]
 
@@ -298,12 +303,28 @@ def _choice_signature(choice: Any) -> str:
 Parameter = Float | Int | Categorical
 _PARAMETER_TYPES = (Float, Int, Categorical)
 
+INACTIVE = 0.5  # the encoded value of an inactive numeric parameter; an inactive categorical's block is all zeros
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A child parameter is active only where ``parent`` is active and takes one of ``values`` (canonical)."""
+
+    parent: str
+    values: tuple[Any, ...]
+
 
 class Space:
     """An ordered mapping of names to parameters, with its unit-cube encoding.
 
     Args:
         params: ``{name: Float | Int | Categorical}``; the order is kept and defines the encoded columns.
+        conditions: ``{child: {parent: value or list of values}}``: ``child`` is active only where ``parent`` is
+            active and takes one of the values. One parent per child, declared before it, a ``Categorical`` or an
+            ``Int``; a parent may itself be conditional, to any depth. Why this form: a tree is most often written as
+            "this parameter belongs to that choice" (ConfigSpace's ``InCondition``, scikit-learn's list of grids), and
+            a mapping beside the parameters keeps ``Float``/``Int``/``Categorical`` plain values that compare, hash
+            and serialise as before; a space without conditions is exactly the space it was.
 
     Example:
         >>> space = Space({"lr": Float(1e-4, 1e-1, log=True), "layers": Int(1, 4),
@@ -315,9 +336,20 @@ class Space:
         torch.Size([1, 4])
         >>> space.decode(X)
         [{'lr': 0.01, 'layers': 3, 'act': 'tanh'}]
+
+        A tree: the polynomial kernel's degree exists only for that kernel.
+
+        >>> svm = Space({"kernel": Categorical(["rbf", "poly"]), "C": Float(1e-2, 1e2, log=True),
+        ...              "degree": Int(2, 5)}, conditions={"degree": {"kernel": "poly"}})
+        >>> svm.validate({"kernel": "rbf", "C": 1.0})
+        {'kernel': 'rbf', 'C': 1.0}
+        >>> svm.active_names({"kernel": "poly", "C": 1.0, "degree": 3})
+        ['kernel', 'C', 'degree']
     """
 
-    def __init__(self, params: Mapping[str, Parameter]) -> None:
+    def __init__(
+        self, params: Mapping[str, Parameter], conditions: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None:
         if not isinstance(params, Mapping):
             raise TypeError(f"Space takes a mapping of names to parameters, got {type(params).__name__}")
         if not params:
@@ -336,6 +368,38 @@ class Space:
             self._columns[name] = slice(start, start + param.width)
             start += param.width
         self._dim = start
+        self._conditions = self._check_conditions(conditions)
+
+    def _check_conditions(self, conditions: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Condition]:
+        if conditions is None:
+            return {}
+        if not isinstance(conditions, Mapping):
+            raise TypeError(f"conditions must be a mapping {{child: {{parent: values}}}}, got {conditions!r}")
+        order = {name: i for i, name in enumerate(self._params)}
+        checked: dict[str, Condition] = {}
+        for child, rule in conditions.items():
+            if child not in self._params:
+                raise ValueError(f"conditions name {child!r}, which is not a parameter of {self.names!r}")
+            if not isinstance(rule, Mapping) or len(rule) != 1:
+                raise ValueError(f"conditions[{child!r}] must map one parent to its values, got {rule!r}")
+            ((parent, values),) = rule.items()
+            if parent not in self._params:
+                raise ValueError(f"conditions[{child!r}] names parent {parent!r}, which is not a parameter")
+            if order[parent] >= order[child]:
+                raise ValueError(f"conditions[{child!r}]: parent {parent!r} must be declared before {child!r}")
+            param = self._params[parent]
+            if isinstance(param, Float):
+                raise ValueError(f"conditions[{child!r}]: parent {parent!r} is a Float; a parent must be a "
+                                 "Categorical or an Int")  # fmt: skip
+            listed = list(values) if isinstance(values, (list, tuple)) else [values]
+            if not listed:
+                raise ValueError(f"conditions[{child!r}]: no values of {parent!r} given")
+            try:
+                canonical = tuple(param._check(parent, v) for v in listed)
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"conditions[{child!r}]: {err}") from None
+            checked[child] = Condition(parent, canonical)
+        return checked
 
     # -- mapping-like access ------------------------------------------------------------------------------------
     @property
@@ -368,14 +432,93 @@ class Space:
         """``(name, parameter)`` pairs, in order."""
         return list(self._params.items())
 
+    @property
+    def conditions(self) -> dict[str, Condition]:
+        """``{child: Condition(parent, values)}``; empty for a space without conditions."""
+        return dict(self._conditions)
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Space) and list(self._params.items()) == list(other._params.items())
+        return (
+            isinstance(other, Space)
+            and list(self._params.items()) == list(other._params.items())
+            and self._condition_keys() == other._condition_keys()
+        )
 
     def __hash__(self) -> int:
         return hash(tuple(self._params))
 
     def __repr__(self) -> str:
-        return f"Space({self._params!r})"
+        if not self._conditions:
+            return f"Space({self._params!r})"
+        rules = {child: {c.parent: list(c.values)} for child, c in self._conditions.items()}
+        return f"Space({self._params!r}, conditions={rules!r})"
+
+    # -- conditions ---------------------------------------------------------------------------------------------
+    def _condition_keys(self) -> dict[str, tuple[str, tuple[Any, ...]]]:
+        """Each condition with its values as keys (a categorical's by index): what equality compares."""
+        return {
+            child: (c.parent, tuple(sorted(self._value_key(c.parent, v) for v in c.values)))
+            for child, c in self._conditions.items()
+        }
+
+    def _value_key(self, name: str, value: Any) -> Any:
+        param = self._params[name]
+        return param.index(value) if isinstance(param, Categorical) else value
+
+    def is_active(self, name: str, config: Mapping[str, Any]) -> bool:
+        """Whether parameter ``name`` is active beside ``config``, a configuration of active parameters only (a
+        partial one will do: ``name``'s parent, if it has one, is active exactly when it is in ``config``)."""
+        condition = self._conditions.get(name)
+        if condition is None:
+            return True
+        if condition.parent not in config:
+            return False
+        key = self._value_key(condition.parent, config[condition.parent])
+        return any(key == self._value_key(condition.parent, v) for v in condition.values)
+
+    def active_names(self, config: Mapping[str, Any]) -> list[str]:
+        """The parameters active in ``config``, in space order. Inactive ones that ``config`` gives are ignored; an
+        active parent it does not give leaves its children out."""
+        names: list[str] = []
+        given: Config = {}
+        for name in self._params:
+            if self.is_active(name, given):
+                names.append(name)
+                if name in config:
+                    given[name] = config[name]
+        return names
+
+    def active_mask(self, X: Tensor) -> Tensor:
+        """(n, d) bool: which parameters are active in each row of ``X`` (n, D), read from the parents' columns.
+        All true for a space without conditions."""
+        if X.ndim != 2 or X.shape[-1] != self._dim:
+            raise ValueError(f"active_mask takes a tensor of shape (n, {self._dim}), got {tuple(X.shape)}")
+        mask = torch.ones(X.shape[0], len(self), dtype=torch.bool, device=X.device)
+        if not self._conditions:
+            return mask
+        index = {name: j for j, name in enumerate(self._params)}
+        for name in self._params:  # parents first: each is declared before its children
+            condition = self._conditions.get(name)
+            if condition is None:
+                continue
+            parent = self._params[condition.parent]
+            block = X[:, self._columns[condition.parent]]
+            if isinstance(parent, Categorical):
+                chosen = block.argmax(-1)
+                holds = torch.zeros_like(mask[:, 0])
+                for value in condition.values:
+                    holds |= chosen == parent.index(value)
+            else:
+                decoded = cast(Int, parent)._untransform(block[:, 0]).round()
+                holds = torch.zeros_like(mask[:, 0])
+                for value in condition.values:
+                    holds |= decoded == value
+            mask[:, index[name]] = holds & mask[:, index[condition.parent]]
+        return mask
+
+    def _drop_inactive(self, config: Config) -> Config:
+        active = set(self.active_names(config))
+        return {name: value for name, value in config.items() if name in active}
 
     # -- validation ---------------------------------------------------------------------------------------------
     def validate(self, config: Mapping[str, Any]) -> Config:
@@ -390,10 +533,32 @@ class Space:
         unknown = [k for k in config if k not in self._params]
         if unknown:
             raise ValueError(f"unknown parameter {unknown[0]!r} (the space has {self.names!r})")
-        missing = [k for k in self._params if k not in config]
-        if missing:
-            raise ValueError(f"missing parameter {missing[0]!r} (the space has {self.names!r})")
-        return {name: param._check(name, config[name]) for name, param in self._params.items()}
+        if not self._conditions:
+            missing = [k for k in self._params if k not in config]
+            if missing:
+                raise ValueError(f"missing parameter {missing[0]!r} (the space has {self.names!r})")
+            return {name: param._check(name, config[name]) for name, param in self._params.items()}
+        checked: Config = {}
+        for name, param in self._params.items():
+            condition = self._conditions.get(name)
+            if self.is_active(name, checked):
+                if name not in config:
+                    why = (
+                        ""
+                        if condition is None
+                        else f" (active because {condition.parent} = {checked[condition.parent]!r})"
+                    )
+                    raise ValueError(f"missing parameter {name!r}{why}")
+                checked[name] = param._check(name, config[name])
+            elif name in config:
+                rule = cast(Condition, condition)  # only a conditional parameter can be inactive
+                if rule.parent in checked:
+                    because = f"{rule.parent} = {checked[rule.parent]!r} (it is active only where {rule.parent} is "
+                    because += f"one of {list(rule.values)!r})"
+                else:
+                    because = f"its parent {rule.parent!r} is inactive"
+                raise ValueError(f"parameter {name!r} is inactive because {because}; leave it out")
+        return checked
 
     def signature(self) -> list[list[Any]]:
         """A JSON-safe description that is the same in every process: names, kinds, bounds, and the choices
@@ -404,12 +569,16 @@ class Space:
                 rows.append([name, "categorical", [_choice_signature(c) for c in p.choices]])
             else:
                 rows.append([name, type(p).__name__.lower(), repr(p.low), repr(p.high), p.log])
+        for child, (parent, keys) in self._condition_keys().items():  # none in a space without conditions
+            rows.append([child, "active where", parent, [repr(k) for k in keys]])
         return rows
 
     def key(self, config: Mapping[str, Any]) -> tuple[Any, ...]:
-        """A hashable identity of a valid configuration (categoricals by the index of their choice)."""
+        """A hashable identity of a valid configuration (categoricals by the index of their choice; an inactive
+        parameter is ``None``)."""
         return tuple(
-            p.index(config[name]) if isinstance(p, Categorical) else config[name] for name, p in self._params.items()
+            None if name not in config else p.index(config[name]) if isinstance(p, Categorical) else config[name]
+            for name, p in self._params.items()
         )
 
     # -- encode / decode ----------------------------------------------------------------------------------------
@@ -440,12 +609,15 @@ class Space:
         X = torch.zeros(len(rows), self._dim, dtype=torch.float64)
         for name, param in self._params.items():
             cols = self._columns[name]
+            present = [i for i, r in enumerate(rows) if name in r]  # every row, in a space without conditions
+            at = torch.tensor(present, dtype=torch.long)
             if isinstance(param, Categorical):
-                idx = torch.tensor([param.index(r[name]) for r in rows], dtype=torch.long)
-                X[torch.arange(len(rows)), cols.start + idx] = 1.0
+                idx = torch.tensor([param.index(rows[i][name]) for i in present], dtype=torch.long)
+                X[at, cols.start + idx] = 1.0
             else:
-                values = torch.tensor([float(r[name]) for r in rows], dtype=torch.float64)
-                X[:, cols.start] = param._encode_column(values)
+                X[:, cols.start] = INACTIVE
+                values = torch.tensor([float(rows[i][name]) for i in present], dtype=torch.float64)
+                X[at, cols.start] = param._encode_column(values)
         return X.to(dtype=dtype, device=device)
 
     def decode(self, X: Tensor) -> list[Config]:
@@ -496,6 +668,12 @@ class Space:
             elif isinstance(param, Int):
                 values = param._untransform(out[:, cols.start]).round().clamp(param.low, param.high)
                 out[:, cols.start] = param._encode_column(values)
+        if self._conditions:
+            inactive = ~self.active_mask(out)
+            for j, name in enumerate(self._params):
+                cols = self._columns[name]
+                fill = 0.0 if isinstance(self._params[name], Categorical) else INACTIVE
+                out[:, cols] = torch.where(inactive[:, j : j + 1], fill, out[:, cols])
         return out
 
     def from_unit(self, U: Tensor) -> list[Config]:
@@ -512,7 +690,8 @@ class Space:
         return self._rows(columns, U.shape[0])
 
     def _rows(self, columns: dict[str, list[Any]], n: int) -> list[Config]:
-        return [{name: columns[name][i] for name in self._params} for i in range(n)]
+        rows = [{name: columns[name][i] for name in self._params} for i in range(n)]
+        return [self._drop_inactive(row) for row in rows] if self._conditions else rows
 
     # -- sampling -----------------------------------------------------------------------------------------------
     def sample(self, n: int, *, generator: torch.Generator) -> list[Config]:
@@ -555,15 +734,49 @@ class Space:
             counts = {name: count for name in numeric}
         return {name: p._grid(counts.get(name, 0)) for name, p in self._params.items()}
 
-    def grid(self, n_points: int | Mapping[str, int] = 5) -> list[Config]:
-        """Every configuration of the grid (Cartesian product of :meth:`grid_values`, last parameter fastest)."""
+    def grid_size(self, n_points: int | Mapping[str, int] = 5) -> int:
+        """``len(self.grid(n_points))``, counted without building the grid: a parameter that is no parent multiplies
+        the count, a parent branches it."""
         values = self.grid_values(n_points)
-        return [dict(zip(values, combo, strict=True)) for combo in itertools.product(*values.values())]
+        if not self._conditions:
+            return math.prod(len(v) for v in values.values())
+        parents = {condition.parent for condition in self._conditions.values()}
+        names = self.names
+
+        def count(i: int, config: Config) -> int:
+            if i == len(names):
+                return 1
+            name = names[i]
+            if not self.is_active(name, config):
+                return count(i + 1, config)
+            if name in parents:
+                return sum(count(i + 1, {**config, name: value}) for value in values[name])
+            return len(values[name]) * count(i + 1, config)
+
+        return count(0, {})
+
+    def grid(self, n_points: int | Mapping[str, int] = 5) -> list[Config]:
+        """Every configuration of the grid (Cartesian product of :meth:`grid_values`, last parameter fastest); with
+        conditions, every tree once: an inactive parameter's values are not multiplied in."""
+        values = self.grid_values(n_points)
+        if not self._conditions:
+            return [dict(zip(values, combo, strict=True)) for combo in itertools.product(*values.values())]
+        configs: list[Config] = [{}]
+        for name in self._params:
+            grown: list[Config] = []
+            for config in configs:
+                if self.is_active(name, config):
+                    grown.extend({**config, name: value} for value in values[name])
+                else:
+                    grown.append(config)
+            configs = grown
+        return configs
 
     # -- JSON ---------------------------------------------------------------------------------------------------
     def config_to_json(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        """A JSON-safe form of a valid configuration: categoricals by the index of their choice."""
-        return dict(zip(self._params, self.key(config), strict=True))
+        """A JSON-safe form of a valid configuration: categoricals by the index of their choice (active parameters
+        only)."""
+        return {name: k for name, k in zip(self._params, self.key(config), strict=True) if name in config}
 
     def config_from_json(self, data: Mapping[str, Any]) -> Config:
         """Inverse of :meth:`config_to_json`; the result is validated."""

@@ -46,3 +46,13 @@ def test_the_readme_commands_are_make_targets() -> None:
         assert re.search(rf"^make {target}\b", readme, flags=re.MULTILINE)
         assert re.search(rf"^{target}:", makefile, flags=re.MULTILINE)
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_readme_conditional_space_example_runs_as_written(tmp_path: Path) -> None:
+    tree = [b for b in _python_blocks() if "conditions=" in b]
+    assert len(tree) == 1
+    script = tmp_path / "tree.py"
+    script.write_text(tree[0])
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "'model':" in done.stdout

@@ -258,6 +258,9 @@ def _neighbours(space: Space, X: Tensor) -> tuple[Tensor, Tensor]:
                 owners.append(rows[keep])
     if not moves:
         return X.new_empty(0, X.shape[1]), rows.new_empty(0)
+    if space.conditions:  # a move can switch a branch: the parameters it deactivates go to their fixed value, and
+        # a move of an inactive parameter is no move at all (so never an improvement, nor a way round `exclude`)
+        return space.snap(torch.cat(moves)), torch.cat(owners)
     return torch.cat(moves), torch.cat(owners)
 
 

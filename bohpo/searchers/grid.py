@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,12 +55,14 @@ class GridSearch(Searcher):
             raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
         self._values = space.grid_values(n_points)
         self._radices = [len(v) for v in self._values.values()]
-        self.size = math.prod(self._radices)
+        self.size = space.grid_size(n_points)
         if self.size > _MAX_GRID_SIZE:
             raise ValueError(
                 f"the grid has {self.size} points, more than the {_MAX_GRID_SIZE} GridSearch can shuffle; "
                 f"lower n_points={n_points!r}"
             )
+        # a conditional space's grid is a list of trees (each once), not a product to index by mixed radix
+        self._trees = space.grid(n_points) if space.conditions else None
         self._shuffle = shuffle
         self._n_points = dict(n_points) if isinstance(n_points, Mapping) else n_points
         self._order = self._visiting_order()
@@ -82,7 +83,7 @@ class GridSearch(Searcher):
         check_count(n_trials, "n_trials", minimum=1)
 
         def size(n_points: int) -> int:
-            return math.prod(len(v) for v in space.grid_values(n_points).values())
+            return space.grid_size(n_points)
 
         # The size never shrinks as n_points grows: find a count that suffices (log ints need more than n_trials
         # to reach their crowded low end), then bisect.
@@ -120,6 +121,8 @@ class GridSearch(Searcher):
 
     def _config_at(self, index: int) -> Config:
         """Grid point number ``index`` in grid order (mixed radix, last parameter fastest)."""
+        if self._trees is not None:
+            return dict(self._trees[index])
         picks = []
         for radix in reversed(self._radices):
             index, digit = divmod(index, radix)

@@ -94,7 +94,7 @@ class OptunaSearcher(Searcher):
             for attempt in range(_REPEATS):
                 self._study.sampler = self._sampler(seed_entropy(generator) % 2**31)
                 with single_threaded_torch():  # Optuna's GP computes with torch: the same trials whatever the threads
-                    optuna_trial = self._study.ask(self._distributions)
+                    optuna_trial = self._ask_optuna()
                 config = self._from_optuna(optuna_trial.params)
                 key = self.space.key(config)
                 if key not in taken or attempt == _REPEATS - 1:
@@ -104,6 +104,21 @@ class OptunaSearcher(Searcher):
             self._asked.setdefault(key, []).append(optuna_trial.number)
             configs.append(config)
         return configs
+
+    def _ask_optuna(self) -> Any:
+        """An Optuna trial with every parameter sampled; in a conditional space define-by-run, the active ones only
+        (each decided by the values of its parents sampled before it), as Optuna's own tree-structured use goes."""
+        if not self.space.conditions:
+            return self._study.ask(self._distributions)
+        optuna_trial = self._study.ask()
+        config: dict[str, Any] = {}
+        for name in self.space:
+            if not self.space.is_active(name, config):
+                continue
+            value = _suggest(optuna_trial, name, self._distributions[name])
+            param = self.space[name]
+            config[name] = param.choices[value] if isinstance(param, Categorical) else value
+        return optuna_trial
 
     def _on_tell(self, trial: Trial) -> None:
         numbers = self._asked.get(self.space.key(trial.params))
@@ -148,7 +163,7 @@ class OptunaSearcher(Searcher):
             state_ = optuna.trial.TrialState[t["state"]]
             study.add_trial(
                 optuna.trial.create_trial(
-                    params=t["params"], distributions=self._distributions,
+                    params=t["params"], distributions={name: self._distributions[name] for name in t["params"]},
                     value=t["value"] if state_ is optuna.trial.TrialState.COMPLETE else None,
                     state=state_, system_attrs=t.get("system_attrs") or {},
                 )
@@ -160,6 +175,8 @@ class OptunaSearcher(Searcher):
     def _to_optuna(self, config: Mapping[str, Any]) -> dict[str, Any]:
         out = {}
         for name, param in self.space.items():
+            if name not in config:  # inactive in a conditional space
+                continue
             value = config[name]
             if isinstance(param, Categorical):
                 value = next(i for i, choice in enumerate(param.choices) if choice == value)
@@ -169,9 +186,22 @@ class OptunaSearcher(Searcher):
     def _from_optuna(self, params: Mapping[str, Any]) -> Config:
         config = {}
         for name, param in self.space.items():
+            if name not in params:  # inactive in a conditional space
+                continue
             value = params[name]
             config[name] = param.choices[value] if isinstance(param, Categorical) else value
         return self.space.validate(config)
+
+
+def _suggest(optuna_trial: Any, name: str, distribution: Any) -> Any:
+    """``optuna_trial.suggest_*`` for ``distribution``: the define-by-run form of ``study.ask(distributions)``."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution
+
+    if isinstance(distribution, CategoricalDistribution):
+        return optuna_trial.suggest_categorical(name, distribution.choices)
+    if isinstance(distribution, FloatDistribution):
+        return optuna_trial.suggest_float(name, distribution.low, distribution.high, log=distribution.log)
+    return optuna_trial.suggest_int(name, distribution.low, distribution.high, log=distribution.log)
 
 
 def _distributions(space: Space) -> dict[str, Any]:

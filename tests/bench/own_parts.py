@@ -6,7 +6,7 @@ from typing import Any
 
 from bohpo.problems import ObjectiveProblem
 from bohpo.searchers import RandomSearch, Searcher
-from bohpo.space import Float, Int, Space
+from bohpo.space import Categorical, Float, Int, Space
 
 
 def _shifted_bowl(params: dict[str, Any]) -> float:
@@ -15,6 +15,20 @@ def _shifted_bowl(params: dict[str, Any]) -> float:
 
 SPACE = Space({"a": Float(-1.0, 1.0), "b": Float(-1.0, 1.0), "k": Int(0, 4)})
 bowl = ObjectiveProblem(_shifted_bowl, SPACE, optimum=0.0, name="shifted bowl")
+
+
+def _model_choice(params: dict[str, Any]) -> float:
+    if params["model"] == "knn":
+        return abs(params["k"] - 7) / 10 + 0.05
+    return (params["C"] - 1.0) ** 2 + (0.1 * abs(params["degree"] - 3) if params["kernel"] == "poly" else 0.2)
+
+
+TREE_SPACE = Space(
+    {"model": Categorical(["svm", "knn"]), "kernel": Categorical(["rbf", "poly"]), "degree": Int(2, 5),
+     "C": Float(0.0, 2.0), "k": Int(1, 30)},
+    conditions={"kernel": {"model": "svm"}, "degree": {"kernel": "poly"}, "C": {"model": "svm"}, "k": {"model": "knn"}},
+)  # fmt: skip
+tree = ObjectiveProblem(_model_choice, TREE_SPACE, optimum=0.0, name="model choice")
 
 
 def make_bowl() -> ObjectiveProblem:

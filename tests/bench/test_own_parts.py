@@ -92,3 +92,17 @@ def test_registering_refuses_built_in_names_and_import_path_syntax() -> None:
     with pytest.raises(TypeError, match=r"objective must be callable, got int"):
         ObjectiveProblem(3, own_parts.SPACE)  # type: ignore[arg-type]
     assert make_problem(BOWL) is own_parts.bowl
+
+
+def test_a_conditional_problem_stores_its_trees_and_a_resume_changes_nothing(tmp_path: Path) -> None:
+    """A real SQLite file: every stored configuration is a valid tree of the problem's space, both branches are
+    visited, and the same suite resumed from the file adds and changes nothing."""
+    db = tmp_path / "tree.db"
+    run_suite(["tests.bench.own_parts:tree"], ["random", "gp-logei"], 1, 12, db)
+    stored = _trials(db)
+    assert len(stored) == 24
+    for *_, params, _value in stored:
+        assert own_parts.TREE_SPACE.validate(params) == params  # type: ignore[arg-type]
+    assert {params["model"] for *_, params, _value in stored} == {"svm", "knn"}  # type: ignore[index]
+    run_suite(["tests.bench.own_parts:tree"], ["random", "gp-logei"], 1, 12, db, resume=True)
+    assert _trials(db) == stored
