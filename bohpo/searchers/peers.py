@@ -126,7 +126,7 @@ class OptunaSearcher(Searcher):
             number = numbers.pop(0)
         else:  # a configuration evaluated elsewhere, or asked before a resume: Optuna learns of it now
             self._study.enqueue_trial(self._to_optuna(trial.params), skip_if_exists=False)
-            number = self._study.ask(self._distributions).number  # the enqueued configuration
+            number = self._ask_optuna().number  # the enqueued configuration
         self._tell_optuna(number, trial)
 
     def _tell_optuna(self, number: int, trial: Trial) -> None:

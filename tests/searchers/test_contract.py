@@ -318,3 +318,15 @@ def test_on_a_conditional_space_the_gp_never_repeats_a_pending_tree() -> None:
             assert space.key(batch[0].params) != space.key(batch[1].params)
             for trial in batch:
                 searcher.tell(trial, _objective(space, trial.params))
+
+
+@_OPTUNA
+def test_an_optuna_searcher_records_a_tree_told_from_elsewhere_with_its_active_parameters_only() -> None:
+    space = _tree_space()
+    searcher = OptunaSearcher(space, "tpe", seed=0)
+    searcher.tell({"model": "knn", "k": 9}, 0.1)
+    (recorded,) = searcher._study.get_trials()
+    assert recorded.params == {"model": 1, "k": 9}  # the choice by its index, as bohpo's distributions have it
+    resumed = OptunaSearcher(space, "tpe").load_history(searcher.to_json())
+    assert [t.params for t in resumed.trials] == [{"model": "knn", "k": 9}]
+    assert space.validate(resumed.ask().params)
