@@ -192,9 +192,12 @@ class Int(_Numeric):
             raise ValueError(f"parameter {name!r} = {value!r} is outside [{self.low!r}, {self.high!r}]")
         return int(value)
 
+    def _values(self, u: Tensor) -> Tensor:
+        """(...) encoded positions -> (...) the integers they decode to, as floats of u's dtype."""
+        return self._untransform(u).round().clamp(self.low, self.high)
+
     def _from_unit(self, u: Tensor) -> list[int]:
-        values = self._untransform(u).round().clamp(self.low, self.high)
-        return [int(v) for v in values.tolist()]
+        return [int(v) for v in self._values(u).tolist()]
 
     def cell_edges(self, u: Tensor) -> tuple[Tensor, Tensor]:
         """The encoded interval of the integer each position decodes to.
@@ -208,7 +211,7 @@ class Int(_Numeric):
         Returns:
             ``(lower, upper)``, each (...), like ``u``; ``lower`` is 0 for ``low`` and ``upper`` is 1 for ``high``.
         """
-        values = self._untransform(u).round().clamp(self.low, self.high)
+        values = self._values(u)
         return self._encode_column(values - 0.5), self._encode_column(values + 0.5)
 
     def _grid(self, n_points: int) -> list[int]:
@@ -503,16 +506,10 @@ class Space:
                 continue
             parent = self._params[condition.parent]
             block = X[:, self._columns[condition.parent]]
-            if isinstance(parent, Categorical):
-                chosen = block.argmax(-1)
-                holds = torch.zeros_like(mask[:, 0])
-                for value in condition.values:
-                    holds |= chosen == parent.index(value)
-            else:
-                decoded = cast(Int, parent)._untransform(block[:, 0]).round()
-                holds = torch.zeros_like(mask[:, 0])
-                for value in condition.values:
-                    holds |= decoded == value
+            # what the parent decodes to in each row: a choice's index, or an int (as decode reads them)
+            chosen = block.argmax(-1) if isinstance(parent, Categorical) else cast(Int, parent)._values(block[:, 0])
+            allowed = torch.tensor([self._value_key(condition.parent, v) for v in condition.values], device=X.device)
+            holds = (chosen.unsqueeze(-1) == allowed.to(chosen.dtype)).any(-1)
             mask[:, index[name]] = holds & mask[:, index[condition.parent]]
         return mask
 
@@ -666,8 +663,7 @@ class Space:
                 block = out[:, cols]
                 out[:, cols] = torch.nn.functional.one_hot(block.argmax(-1), param.width).to(out.dtype)
             elif isinstance(param, Int):
-                values = param._untransform(out[:, cols.start]).round().clamp(param.low, param.high)
-                out[:, cols.start] = param._encode_column(values)
+                out[:, cols.start] = param._encode_column(param._values(out[:, cols.start]))
         if self._conditions:
             inactive = ~self.active_mask(out)
             for j, name in enumerate(self._params):

@@ -27,7 +27,8 @@ def _random_tree(seed: int) -> Space:
         elif kind == "log":
             params[name] = Float(1e-3, 10.0, log=True)
         elif kind == "int":
-            params[name] = Int(0, rng.randint(1, 4))
+            low = rng.randint(0, 2)
+            params[name] = Int(low, low + rng.randint(1, 4))
         else:
             params[name] = Categorical([f"c{j}" for j in range(rng.randint(2, 4))])
         parents = [n for n, p in params.items() if n != name and not isinstance(p, Float)]
@@ -70,7 +71,12 @@ def test_encode_decode_snap_and_the_active_mask_agree(seed: int) -> None:
     for j, name in enumerate(space.names):  # inactive columns hold the fixed value
         fill = 0.0 if isinstance(space[name], Categorical) else INACTIVE
         assert bool((X[~mask[:, j]][:, space.columns(name)] == fill).all())
-    # any point of the cube: snapped, it decodes to valid trees and is its own encoding
+    # any point of the cube: the mask says what decode keeps; snapped, it decodes to valid trees and is its own
+    # encoding
+    raw = torch.rand(50, space.dim, generator=g, dtype=torch.float64)
+    raw[:5] = torch.tensor([0.0, 1.0], dtype=torch.float64)[torch.randint(2, (5, space.dim), generator=g)]  # edges
+    for row, config in zip(space.active_mask(raw).tolist(), space.decode(raw), strict=True):
+        assert [name for name, on in zip(space.names, row, strict=True) if on] == list(config)
     snapped = space.snap(torch.rand(50, space.dim, generator=g, dtype=torch.float64) * 1.2 - 0.1)
     decoded = space.decode(snapped)
     assert all(space.validate(c) == c for c in decoded)

@@ -212,9 +212,7 @@ class GP:
             sigma = y.new_tensor(1.0)  # constant values: nothing to scale
         z = (y - mu) / sigma
         blocks = self._blocks(X.shape[-1])
-        model = _build_model(
-            X, z, warp_columns=self._warp_columns(X.shape[-1]), box_prior=self.lengthscale_prior == "box"
-        )
+        model = self._new_model(X, z)
         start = self._warm if self.warm_start else None
         if start is None and X.shape[0] >= SUBSET_FIT_FROM:
             start = self._subset_fit(X, z, blocks)
@@ -224,12 +222,18 @@ class GP:
         for p in model.parameters():
             p.requires_grad_(False)
         self._set_cache(X, z, model)  # raises CholeskyError before anything of this fit is kept
-        self._warm = {name: p.detach().clone() for name, p in model.named_parameters()}
+        self._warm = _raw_of(model)
         self._mu, self._sigma, self._transform = mu, sigma, transform
         self._sigma_sq = sigma**2
         self._best_y = y.min()
         self._fitted = True
         return self
+
+    def _new_model(self, X: Tensor, z: Tensor) -> SingleTaskGP:
+        """This GP's model on X (m, D), z (m,), its hyperparameters at their initial values."""
+        return _build_model(
+            X, z, warp_columns=self._warp_columns(X.shape[-1]), box_prior=self.lengthscale_prior == "box"
+        )
 
     def _subset_fit(self, X: Tensor, z: Tensor, blocks: CategoryBlocks | None) -> dict[str, Tensor]:
         """The raw hyperparameters fitted to SUBSET_FIT_SIZE of the n points, evenly spread in the order told
@@ -237,11 +241,9 @@ class GP:
         modes, it takes them at (SUBSET_FIT_SIZE / n)^3 of the cost and ends with a few on all n."""
         rows = torch.linspace(0, X.shape[0] - 1, SUBSET_FIT_SIZE, device=X.device).round().long()
         X_sub, z_sub = X[rows], z[rows]
-        model = _build_model(
-            X_sub, z_sub, warp_columns=self._warp_columns(X.shape[-1]), box_prior=self.lengthscale_prior == "box"
-        )
+        model = self._new_model(X_sub, z_sub)
         _maximise_posterior(model, X_sub, z_sub, max_iter=self.max_iter, blocks=blocks)
-        return {name: p.detach().clone() for name, p in model.named_parameters()}
+        return _raw_of(model)
 
     def _blocks(self, D: int) -> CategoryBlocks | None:
         """The categorical blocks the fit ties, or None (one-hot columns, or no categoricals)."""
@@ -426,6 +428,11 @@ def _warp(model: SingleTaskGP, X: Tensor) -> Tensor:
     """X (m, D) through the model's input warp, if it has one."""
     warp = getattr(model, "input_warp", None)
     return X if warp is None else warp(X)
+
+
+def _raw_of(model: SingleTaskGP) -> dict[str, Tensor]:
+    """A copy of the model's raw hyperparameters, by name (what ``_load_raw`` loads)."""
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
 def _load_raw(model: SingleTaskGP, raw: dict[str, Tensor]) -> None:
