@@ -162,7 +162,7 @@ def _pool(
 def _pick_starts(values: Tensor, n_restarts: int, generator: torch.Generator) -> Tensor:
     """(r,) pool indices to refine: the best point, then a draw without replacement with probabilities
     proportional to exp((value - max) / std) — the best regions, but not all restarts in the same basin."""
-    order = values.argsort(descending=True)
+    order = values.argsort(descending=True, stable=True)  # ties in pool order, on every device
     if not torch.isfinite(values[order[0]]):
         return order[:n_restarts]
     finite = values[torch.isfinite(values)]
@@ -352,7 +352,8 @@ def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidate
     if terms is None or candidates.shape[0] < 2:
         return candidates[:0]
     log_ratio = terms[0] - terms[1]  # (c, d)
-    top = log_ratio.topk(2, dim=0).indices  # (2, d): best and runner-up candidate of each parameter
+    # (2, d): best and runner-up candidate of each parameter, ties in candidate order (topk breaks them by device)
+    top = log_ratio.argsort(dim=0, descending=True, stable=True)[:2]
     columns = [space.columns(name) for name in space.names]
     best = candidates[0].clone()
     for p, cols in enumerate(columns):

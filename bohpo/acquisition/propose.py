@@ -205,9 +205,9 @@ class Step:
 
     @property
     def incumbents(self) -> Tensor:
-        """(j, D) the best observed points, best first (j <= 5)."""
+        """(j, D) the best observed points, best first, ties in the order observed (j <= 5)."""
         X, y = self.observed
-        return X[y.argsort()[:_N_INCUMBENTS]]
+        return X[y.argsort(stable=True)[:_N_INCUMBENTS]]
 
 
 # -- default parts --------------------------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def neighbour_bandwidths(mu: Tensor) -> Tensor:
     gap to their inner neighbour.
     """
     m = mu.shape[0]
-    order = mu.argsort(dim=0)
+    order = mu.argsort(dim=0, stable=True)  # tied centres in row order: a default sort breaks ties by device
     ordered = mu.gather(0, order)  # (m, Dn)
     ends = mu.new_zeros(1, mu.shape[1])
     padded = torch.cat([ends, ordered, ends + 1.0])  # (m + 2, Dn)

@@ -105,6 +105,16 @@ def test_a_user_acquisition_optimizer_is_called_for_every_point() -> None:
     assert first["model"] is not last["model"]  # the GP conditioned on the points believed so far
 
 
+def test_tied_incumbents_come_in_the_order_observed() -> None:
+    space = plane()
+    X = space.encode(space.sample(30, generator=generator()))
+    y = torch.tensor([1.0, 0.0, 2.0] * 10, dtype=torch.float64)  # ten rows tie at the best value
+    recording = _Recording()
+    Proposer(space, optimizer=recording, n_initial=3).propose_by_model(X, y, n=1, generator=generator())
+    tied = torch.arange(1, 30, 3)
+    assert torch.equal(recording.calls[0]["incumbents"], X[tied[:5]])
+
+
 def test_a_model_failure_warns_and_proposes_design_points() -> None:
     class Broken(PlainGP):
         def fit(self, X: Tensor, y: Tensor) -> PlainGP:

@@ -60,6 +60,20 @@ def test_neighbour_bandwidths_take_the_larger_gap() -> None:
     assert torch.allclose(scott_bandwidths(torch.zeros(16, 2), 2), torch.full((16, 2), 0.2 * 16 ** (-1 / 6)))
 
 
+def test_tied_centres_take_their_bandwidths_in_row_order() -> None:
+    # 20 centres on 3 values of one column: which of two tied centres gets the gap to a neighbour must not depend on
+    # the sort's tie-breaking (a default sort breaks ties one way on the CPU and another on CUDA, past 16 rows)
+    mu = torch.tensor([0.2, 0.5, 0.9, 0.5, 0.2] * 4, dtype=torch.float64).unsqueeze(-1)  # (20, 1)
+    order = np.argsort(mu[:, 0].numpy(), kind="stable")
+    padded = np.concatenate([[0.0], mu[order, 0].numpy(), [1.0]])
+    gaps = np.diff(padded)
+    ordered_sigma = np.maximum(gaps[:-1], gaps[1:])
+    ordered_sigma[0], ordered_sigma[-1] = gaps[1], gaps[-2]
+    want = np.empty(20)
+    want[order] = ordered_sigma
+    assert torch.equal(neighbour_bandwidths(mu)[:, 0], torch.from_numpy(want))
+
+
 def test_log_normal_mass_is_accurate_in_both_tails() -> None:
     a = torch.tensor([-1.0, 30.0, -45.0, 2.0], dtype=torch.float64)
     b = torch.tensor([1.0, 31.0, -44.0, 2.0], dtype=torch.float64)
