@@ -50,9 +50,9 @@ from typing import Any
 import torch
 from scipy.stats import mannwhitneyu
 
-from bohpo import BayesianOptimizer, Categorical, Float, Int, RandomSearch, minimize
+from bohpo import BayesianOptimizer, Categorical, Float, Int, RandomSearch, Space, minimize
 from bohpo.acquisition import ExpectedImprovement, ModelOnly, Proposer, SobolDesign, TieStagnation
-from bohpo.problems import Problem, make_problem
+from bohpo.problems import ObjectiveProblem, Problem, make_problem
 from bohpo.surrogates import GP, TPE
 
 PROBLEMS: dict[str, Callable[[], Problem]] = {
@@ -76,6 +76,8 @@ PROBLEMS: dict[str, Callable[[], Problem]] = {
     "linear-flags-breast-cancer": lambda: make_problem("linear-flags-breast-cancer"),
     "linear-flags-wine": lambda: make_problem("linear-flags-wine"),
     "linear-flags-iris": lambda: make_problem("linear-flags-iris"),
+    # conditional (tree-structured) spaces
+    "jenatton": lambda: make_problem("jenatton"),
 }
 SYNTHETIC = ("branin", "hartmann6", "ackley-5", "levy-8", "rosenbrock-4", "styblinski-tang-8", "mixed-branin")
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -94,6 +96,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "knn-breast-cancer",
         "svm-wine",
     ),
+    "conditional": ("jenatton",),
     "all": tuple(PROBLEMS),
 }
 CHECKPOINTS = (20, 40, 60, 100)
@@ -133,6 +136,24 @@ def _values_bohpo_declared_order(problem: Problem, seed: int, budget: int) -> li
     return [t.value for t in searcher.history if t.value is not None]
 
 
+def flattened(problem: Problem) -> Problem:
+    """``problem`` on its space without the conditions: every parameter is always searched, and the objective is
+    given the active ones only (what a user without conditional spaces would write)."""
+    space = problem.space
+    flat = Space(dict(space.items()))
+    return ObjectiveProblem(
+        lambda params: problem({k: params[k] for k in space.active_names(params)}),
+        flat,
+        optimum=problem.optimum,
+        name=f"{problem.name}-flattened",
+    )
+
+
+def _values_flattened(problem: Problem, seed: int, budget: int, *, method: str) -> list[float]:
+    """``method``'s values on :func:`flattened` ``problem``."""
+    return METHODS[method](flattened(problem), seed, budget)
+
+
 def _values_random(problem: Problem, seed: int, budget: int) -> list[float]:
     searcher = minimize(problem, problem.space, RandomSearch(problem.space, seed=seed), budget)
     return [t.value for t in searcher.history if t.value is not None]
@@ -154,6 +175,8 @@ def _values_optuna(problem: Problem, seed: int, budget: int, sampler: str = "gp"
     def objective(trial: optuna.Trial) -> float:
         params: dict[str, Any] = {}
         for name, p in problem.space.items():
+            if not problem.space.is_active(name, params):  # a tree, define-by-run: its active parameters only
+                continue
             if isinstance(p, Float):
                 params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
             elif isinstance(p, Int):
@@ -213,8 +236,13 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
     "bohpo-declared-order": _values_bohpo_declared_order,
     "bohpo-tpe": partial(_values_bohpo_tpe, multivariate=True),
     "bohpo-tpe-univariate": partial(_values_bohpo_tpe, multivariate=False),
+    # searchers on a conditional problem with its conditions dropped (every parameter always searched)
+    "bohpo-flat": partial(_values_flattened, method="bohpo"),
+    "bohpo-tpe-flat": partial(_values_flattened, method="bohpo-tpe"),
     "optuna": _values_optuna,
     "optuna-tpe": partial(_values_optuna, sampler="tpe", multivariate=True),
+    # Optuna's TPE on trees: multivariate within each group of parameters that appear together
+    "optuna-tpe-group": partial(_values_optuna, sampler="tpe", multivariate=True, group=True),
     "optuna-tpe-univariate": partial(_values_optuna, sampler="tpe", multivariate=False),
     "botorch": _values_botorch,
     "random": _values_random,

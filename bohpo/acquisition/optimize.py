@@ -346,12 +346,17 @@ def optimize_by_sampling(
 
 def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidates: Tensor) -> Tensor:
     """(k, D) points assembled per parameter from ``candidates`` (c, D) where the density ratio factors: the best
-    value of every parameter, then that point with one parameter at its runner-up. Empty when it does not factor."""
+    value of every parameter, then that point with one parameter at its runner-up. Empty when it does not factor.
+
+    On a conditional space a parameter's best value is taken from the candidates where it is active, and the points
+    are made valid trees (a child whose assembled parent leaves it inactive takes the placeholder)."""
     factorising = supports(surrogate, FactorisingDensityRatio)
     terms = cast(FactorisingDensityRatio, surrogate).log_density_terms(candidates) if factorising else None
     if terms is None or candidates.shape[0] < 2:
         return candidates[:0]
     log_ratio = terms[0] - terms[1]  # (c, d)
+    if space.conditions:
+        log_ratio = torch.where(space.active_mask(candidates), log_ratio, -torch.inf)
     # (2, d): best and runner-up candidate of each parameter, ties in candidate order (topk breaks them by device)
     top = log_ratio.argsort(dim=0, descending=True, stable=True)[:2]
     columns = [space.columns(name) for name in space.names]
@@ -363,7 +368,7 @@ def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidate
         variant = best.clone()
         variant[cols] = candidates[top[1, p], cols]
         points.append(variant)
-    return torch.stack(points)
+    return space.snap(torch.stack(points)) if space.conditions else torch.stack(points)
 
 
 class MultiStartOptimizer:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from bohpo._checks import from_import_path, is_import_path, unknown_name
 from bohpo.problems.base import ObjectiveProblem, Problem, SyntheticProblem
+from bohpo.problems.conditional import Jenatton
 from bohpo.problems.multifidelity import (
     BoostingTrees,
     DataFraction,
@@ -45,6 +46,7 @@ __all__ = [
     "FlagPlateau",
     "Hartmann3",
     "Hartmann6",
+    "Jenatton",
     "Levy",
     "MLPEpochs",
     "Michalewicz",
@@ -72,6 +74,7 @@ _FIXED: dict[str, Callable[[], Problem]] = {
     "flag-plateau": FlagPlateau,
     "hartmann3": Hartmann3,
     "hartmann6": Hartmann6,
+    "jenatton": Jenatton,
     "mixed-branin": MixedBranin,
     "six-hump-camel": SixHumpCamel,
     "step-function": StepFunction,

@@ -28,6 +28,7 @@ from torch import Tensor
 
 from bohpo.space import Space
 from bohpo.surrogates.parzen import ColumnLayout, ParzenMixture
+from bohpo.surrogates.tree_parzen import TreeMixture
 
 __all__ = [
     "TPE",
@@ -180,8 +181,14 @@ class TPE:
         order = torch.sort(y, stable=True).indices  # finite values first, ties in the order observed
         good_rows = order[:n_good].sort().values
         bad_rows = order[n_good:].sort().values
-        good = self._mixture(X[good_rows], layout)
-        bad = self._mixture(X[bad_rows], layout)
+        good: ParzenMixture | TreeMixture
+        bad: ParzenMixture | TreeMixture
+        if self.space is not None and self.space.conditions:  # a tree: one mixture per group of parameters
+            good = TreeMixture.fit(self.space, X[good_rows], self._mixture)
+            bad = TreeMixture.fit(self.space, X[bad_rows], self._mixture)
+        else:
+            good = self._mixture(X[good_rows], layout)
+            bad = self._mixture(X[bad_rows], layout)
         ranked = y[order]
         if n_good == 0:
             threshold = ranked[0] if n_finite else y.new_tensor(0.0)
@@ -192,7 +199,7 @@ class TPE:
         improvement = (threshold - y[finite]).clamp_min(0.0).sum() / max(y.shape[0], 1)
         if not bool(improvement > 0):  # ties carry no scale: keep EI's ranking, the density ratio's
             improvement = y.new_tensor(1.0)
-        self._fit = _Fit(good, bad, n_good / max(y.shape[0], 1), threshold, improvement)
+        self._fit = _Fit(good, bad, n_good / max(y.shape[0], 1), threshold, improvement, layout.dim)
         return self
 
     def _layout_for(self, X: Tensor) -> ColumnLayout:
@@ -248,12 +255,12 @@ class TPE:
 
     # -- reading ------------------------------------------------------------------------------------------------
     @property
-    def good(self) -> ParzenMixture:
+    def good(self) -> ParzenMixture | TreeMixture:
         """l: the Parzen mixture of the good observations."""
         return self._fitted().good
 
     @property
-    def bad(self) -> ParzenMixture:
+    def bad(self) -> ParzenMixture | TreeMixture:
         """g: the Parzen mixture of the bad observations (and of the pending and failed ones)."""
         return self._fitted().bad
 
@@ -281,10 +288,10 @@ class TPE:
     def _query(self, X: Tensor) -> Tensor:
         fit = self._fitted()
         if not isinstance(X, Tensor):
-            raise TypeError(f"X must be a tensor of shape (..., {fit.good.layout.dim}), got {type(X).__name__}")
-        if X.ndim < 1 or X.shape[-1] != fit.good.layout.dim:
-            raise ValueError(f"X must have shape (..., {fit.good.layout.dim}), got {tuple(X.shape)}")
-        return X.to(dtype=fit.good.mu.dtype, device=fit.good.mu.device)
+            raise TypeError(f"X must be a tensor of shape (..., {fit.dim}), got {type(X).__name__}")
+        if X.ndim < 1 or X.shape[-1] != fit.dim:
+            raise ValueError(f"X must have shape (..., {fit.dim}), got {tuple(X.shape)}")
+        return X.to(dtype=fit.threshold.dtype, device=fit.threshold.device)
 
     def log_density_terms(self, X: Tensor) -> tuple[Tensor, Tensor] | None:
         """X: (b, D) -> per-parameter log l and log g terms, each (b, d) in parameter order, whose sums are
@@ -309,10 +316,17 @@ class _Fit:
     """What one ``fit`` produced."""
 
     def __init__(
-        self, good: ParzenMixture, bad: ParzenMixture, good_fraction: float, threshold: Tensor, scale: Tensor
+        self,
+        good: ParzenMixture | TreeMixture,
+        bad: ParzenMixture | TreeMixture,
+        good_fraction: float,
+        threshold: Tensor,
+        scale: Tensor,
+        dim: int,
     ) -> None:
         self.good, self.bad = good, bad
         self.good_fraction, self.threshold, self.improvement_scale = good_fraction, threshold, scale
+        self.dim = dim
 
 
 def _gamma_rule(gamma: Gamma) -> Callable[[int], int]:
