@@ -78,6 +78,8 @@ PROBLEMS: dict[str, Callable[[], Problem]] = {
     "linear-flags-iris": lambda: make_problem("linear-flags-iris"),
     # conditional (tree-structured) spaces
     "jenatton": lambda: make_problem("jenatton"),
+    "model-selection-wine": lambda: make_problem("model-selection-wine"),
+    "mlp-depth-wine": lambda: make_problem("mlp-depth-wine"),
 }
 SYNTHETIC = ("branin", "hartmann6", "ackley-5", "levy-8", "rosenbrock-4", "styblinski-tang-8", "mixed-branin")
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -96,7 +98,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "knn-breast-cancer",
         "svm-wine",
     ),
-    "conditional": ("jenatton",),
+    "conditional": ("jenatton", "model-selection-wine", "mlp-depth-wine"),
     "all": tuple(PROBLEMS),
 }
 CHECKPOINTS = (20, 40, 60, 100)

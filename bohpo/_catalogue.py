@@ -12,12 +12,13 @@ import importlib.util
 __all__ = ["builtin_problem_names", "builtin_searcher_names"]
 
 FIXED_DIMENSION = (
-    "branin", "categorical-offsets", "flag-plateau", "hartmann3", "hartmann6", "mixed-branin", "six-hump-camel",
-    "step-function",
+    "branin", "categorical-offsets", "flag-plateau", "hartmann3", "hartmann6", "jenatton", "mixed-branin",
+    "six-hump-camel", "step-function",
 )  # fmt: skip
 FREE_DIMENSION = ("ackley", "boundary", "levy", "michalewicz", "rosenbrock", "schwefel", "styblinski-tang")
 SKLEARN_MODELS = (
     "svm", "random-forest", "gradient-boosting", "mlp", "knn", "linear", "linear-flags", "decision-tree", "adaboost",
+    "model-selection", "mlp-depth",
 )  # fmt: skip
 SKLEARN_DATASETS = ("digits", "wine", "breast-cancer", "iris", "diabetes")
 MULTIFIDELITY = (

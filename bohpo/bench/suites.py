@@ -78,6 +78,20 @@ SUITES: dict[str, Suite] = {
         seeds=10,
         budget=60,
     ),
+    "conditional": Suite(
+        description="tree-structured spaces: Jenatton et al.'s tree, choosing a model family, an MLP's depth, with "
+        "Optuna's samplers (define-by-run) where installed, 10 seeds, 60 trials",
+        problems=("jenatton", "model-selection-wine", "mlp-depth-wine"),
+        searchers=(
+            "random",
+            "sobol",
+            "gp-logei",
+            "tpe",
+            *(("optuna-gp", "optuna-tpe") if importlib.util.find_spec("optuna") is not None else ()),
+        ),
+        seeds=10,
+        budget=60,
+    ),
 }
 
 

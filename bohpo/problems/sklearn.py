@@ -1,7 +1,9 @@
 """Real objectives: scikit-learn models on scikit-learn's bundled datasets, scored by seeded k-fold cross-validation.
 
-A Bayesmark-like grid: nine model families x five datasets, each problem named ``"{model}-{dataset}"`` (for example
-``"svm-digits"``, ``"random-forest-diabetes"``). Nothing is downloaded: the datasets ship with scikit-learn.
+A Bayesmark-like grid: nine model families x five datasets, and two conditional spaces over the same datasets
+(``model-selection``: which family, then its parameters; ``mlp-depth``: an MLP's widths up to its depth), each
+problem named ``"{model}-{dataset}"`` (for example ``"svm-digits"``, ``"model-selection-wine"``). Nothing is
+downloaded: the datasets ship with scikit-learn.
 
 The value minimised is a cross-validated loss:
     - classification (digits, wine, breast-cancer, iris): the misclassification rate, 1 - mean accuracy over folds,
@@ -269,6 +271,57 @@ def _adaboost(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
     )
 
 
+_SELECTABLE = ("svm", "random-forest", "knn", "linear", "gradient-boosting")
+
+
+def _selection_space(regression: bool) -> Space:
+    """The choice of model family, and each family's own space under it, its names prefixed ``"{family}__"``."""
+    params: dict[str, Any] = {"model": Categorical(list(_SELECTABLE))}
+    conditions: dict[str, dict[str, Any]] = {}
+    for family in _SELECTABLE:
+        for name, param in MODELS[family].space(regression).items():
+            params[f"{family}__{name}"] = param
+            conditions[f"{family}__{name}"] = {"model": family}
+    return Space(params, conditions=conditions)
+
+
+def _selection(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    family = p["model"]
+    prefix = f"{family}__"
+    own = {name.removeprefix(prefix): value for name, value in p.items() if name.startswith(prefix)}
+    return _in_front(family, MODELS[family].build(own, regression, seed), regression)
+
+
+def _mlp_depth_space(regression: bool) -> Space:
+    """An MLP of 1-3 hidden layers, each layer's width a parameter only where the network has that layer."""
+    return Space(
+        {
+            "n_layers": Int(1, 3),
+            "width_1": Int(8, 256, log=True),
+            "width_2": Int(8, 256, log=True),
+            "width_3": Int(8, 256, log=True),
+            "alpha": Float(1e-6, 1e-1, log=True),
+            "learning_rate_init": Float(1e-4, 1e-1, log=True),
+            "activation": Categorical(["relu", "tanh"]),
+        },
+        conditions={"width_2": {"n_layers": [2, 3]}, "width_3": {"n_layers": 3}},
+    )
+
+
+def _mlp_depth(p: dict[str, Any], regression: bool, seed: int) -> BaseEstimator:
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    cls = MLPRegressor if regression else MLPClassifier
+    return cls(
+        hidden_layer_sizes=tuple(p[f"width_{i}"] for i in range(1, p["n_layers"] + 1)),
+        alpha=p["alpha"],
+        learning_rate_init=p["learning_rate_init"],
+        activation=p["activation"],
+        max_iter=60,
+        random_state=seed,
+    )
+
+
 MODELS: Mapping[str, _Model] = {
     "svm": _Model(_svm_space, _svm, scaled=True),
     "random-forest": _Model(_forest_space, _forest),
@@ -279,7 +332,20 @@ MODELS: Mapping[str, _Model] = {
     "linear-flags": _Model(_linear_flags_space, _linear_flags, single_threaded=True),  # scaling is one of its flags
     "decision-tree": _Model(_tree_space, _tree),
     "adaboost": _Model(_adaboost_space, _adaboost),
+    # conditional spaces: the model family as a choice, each family's parameters under it; an MLP's depth
+    "model-selection": _Model(_selection_space, _selection),  # each family's scaler is put in front by _selection
+    "mlp-depth": _Model(_mlp_depth_space, _mlp_depth, scaled=True),
 }
+
+
+def _in_front(family: str, estimator: BaseEstimator, regression: bool) -> BaseEstimator:
+    """``estimator`` with a ``StandardScaler`` in front where ``family`` wants one (on regression data, the target
+    standardised too: an SVR's epsilon or an MLP's initial weights assume unit scale)."""
+    if not MODELS[family].scaled:
+        return estimator
+    if regression:
+        estimator = TransformedTargetRegressor(estimator, transformer=StandardScaler())
+    return make_pipeline(StandardScaler(), estimator)
 
 
 def sklearn_problem_names() -> list[str]:
@@ -294,7 +360,10 @@ class SklearnProblem(Problem):
         model: One of :data:`MODELS` (``"svm"``, ``"random-forest"``, ``"gradient-boosting"``, ``"mlp"``, ``"knn"``,
             ``"linear"`` (logistic regression; Lasso on diabetes), ``"linear-flags"`` (logistic regression, ridge on
             diabetes, with three boolean flags: fit_intercept, balanced class weights (positive coefficients on
-            diabetes) and standardize), ``"decision-tree"``, ``"adaboost"``).
+            diabetes) and standardize), ``"decision-tree"``, ``"adaboost"``; on conditional spaces
+            ``"model-selection"`` (the family as a choice among SVM, random forest, k-NN, linear and gradient
+            boosting, each family's parameters under it as ``"{family}__{name}"``) and ``"mlp-depth"`` (an MLP of 1-3
+            hidden layers, a width per layer that exists)).
         dataset: One of :data:`DATASETS`.
         folds: Number of cross-validation folds (>= 2).
         seed: Seeds the fold shuffle and the model's own randomness.
@@ -324,13 +393,8 @@ class SklearnProblem(Problem):
 
     def estimator(self, params: Mapping[str, Any]) -> BaseEstimator:
         """The (unfitted) estimator for a configuration, scaler included."""
-        family = MODELS[self.model]
-        estimator = family.build(self.space.validate(params), self.regression, self.seed)
-        if not family.scaled:
-            return estimator
-        if self.regression:  # the target too: an SVR's epsilon or an MLP's initial weights assume unit scale
-            estimator = TransformedTargetRegressor(estimator, transformer=StandardScaler())
-        return make_pipeline(StandardScaler(), estimator)
+        estimator = MODELS[self.model].build(self.space.validate(params), self.regression, self.seed)
+        return _in_front(self.model, estimator, self.regression)
 
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
         if budget is not None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
@@ -20,7 +24,7 @@ from bohpo.space import Categorical, Float, Int
 
 def test_every_model_and_dataset_is_a_named_problem_with_a_mixed_space() -> None:
     names = sklearn_problem_names()
-    assert len(names) == len(MODELS) * len(DATASETS) == 45
+    assert len(names) == len(MODELS) * len(DATASETS) == 55
     assert set(names) <= set(problem_names())
     kinds_seen = set()
     for name in names:
@@ -120,3 +124,37 @@ def test_linear_flags_each_flag_changes_the_loss() -> None:
     ridge = {"alpha": 1.0, "max_iter": 100, "tol": 1e-4, "fit_intercept": True, "positive": False, "standardize": True}
     values = [regression({**ridge, flag: not ridge[flag]}) for flag in ("fit_intercept", "positive", "standardize")]
     assert len({regression(ridge), *values}) == 4 and all(np.isfinite(values))
+
+
+def test_model_selection_is_each_familys_own_problem_under_its_choice() -> None:
+    selection = make_problem("model-selection-iris")
+    assert selection.space.conditions  # a tree: each family's parameters exist only under its choice
+    for family in ("svm", "random-forest", "knn", "linear", "gradient-boosting"):
+        own = make_problem(f"{family}-iris")
+        config = own.space.sample(1, generator=torch.Generator().manual_seed(2))[0]
+        tree = {"model": family} | {f"{family}__{name}": value for name, value in config.items()}
+        assert selection.space.validate(tree) == tree
+        assert selection(tree) == own(config)  # the same estimator, scaler and folds
+    with pytest.raises(ValueError, match="svm__C"):  # another family's parameter is inactive
+        selection({"model": "knn", "knn__n_neighbors": 5, "knn__weights": "uniform", "knn__metric": "euclidean",
+                   "svm__C": 1.0})  # fmt: skip
+
+
+def test_mlp_depth_builds_one_width_per_layer_and_no_more() -> None:
+    problem = make_problem("mlp-depth-iris")
+    base = {"alpha": 1e-4, "learning_rate_init": 1e-2, "activation": "relu"}
+    two = problem.space.validate(base | {"n_layers": 2, "width_1": 32, "width_2": 16})
+    mlp = problem.estimator(two).steps[-1][1]
+    assert mlp.hidden_layer_sizes == (32, 16)
+    with pytest.raises(ValueError, match="width_3"):
+        problem.space.validate(two | {"width_3": 8})
+    with pytest.raises(ValueError, match="width_2"):
+        problem.space.validate(base | {"n_layers": 2, "width_1": 32})
+    X, y = load_iris(return_X_y=True)
+    model = make_pipeline(StandardScaler(), MLPClassifier((32, 16), alpha=1e-4, learning_rate_init=1e-2, max_iter=60,
+                                                          random_state=0))  # fmt: skip
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 60 iterations, as the problem's cap
+        expected = 1 - cross_val_score(model, X, y, cv=folds, scoring="accuracy").mean()
+    assert problem(two) == pytest.approx(expected, abs=1e-12)
