@@ -37,7 +37,13 @@ from bohpo._checks import check_count
 from bohpo._threads import single_threaded_blas
 from bohpo.seeding import seed_entropy
 from bohpo.space import Categorical, Float, Int, Space
-from bohpo.surrogates.base import DensityRatioSurrogate, FactorisingDensityRatio, HasLengthscales, supports
+from bohpo.surrogates.base import (
+    DensityRatioSurrogate,
+    FactorisingDensityRatio,
+    GroupedDensityRatio,
+    HasLengthscales,
+    supports,
+)
 
 __all__ = ["MultiStartOptimizer", "SamplingOptimizer", "optimize_acquisition", "optimize_by_sampling"]
 
@@ -309,7 +315,10 @@ def optimize_by_sampling(
     densities factor over parameters (univariate TPE: ``log_density_terms`` returns per-parameter terms), the ratio
     l / g is a product, so the best candidate of every parameter taken together is the best point of the whole grid
     of n_candidates^d combinations; it joins the batch, with each variant that swaps one parameter for its runner-up.
-    If every candidate is excluded, rounds of four times as many are drawn.
+    When they factor over groups of parameters (:class:`GroupedDensityRatio`: the multivariate TPE on a conditional
+    space), the best candidate of every group taken together is the proposal, each group chosen by its own ratio
+    among the candidates where it is active, parents' groups first. Either point is returned unless excluded. If
+    every candidate is excluded, rounds of four times as many are drawn.
 
     Args:
         acquisition: Maps X (b, D) -> (b,), larger is better.
@@ -331,13 +340,17 @@ def optimize_by_sampling(
         candidates = space.snap(surrogate.sample_good(n_candidates * 4**round_, generator=generator))  # (c, D)
         if first is None:
             first = candidates[0]
-        pool = torch.cat([_best_combinations(space, surrogate, candidates), candidates])
+        combinations = _best_combinations(space, surrogate, candidates)
+        pool = torch.cat([combinations, candidates])
         values = _score(acquisition, pool)
         if exclude is not None and exclude.shape[0]:
             same = max(_SAME, 8 * torch.finfo(pool.dtype).eps)
             excluded = _is_excluded(pool, space.snap(exclude.to(dtype=pool.dtype, device=pool.device)), same)
             values = torch.where(excluded, torch.full_like(values, -torch.inf), values)
-        best = int(values.argmax())
+        # the factor-by-factor best unless excluded: over parameters it is the acquisition's best anyway; over a
+        # tree's groups it is chosen as Hyperopt and Optuna choose, each group by its own ratio (a summed ratio
+        # would favour a branch with no good observations, whose prior-only l dwarfs a sparse g)
+        best = 0 if combinations.shape[0] and torch.isfinite(values[0]) else int(values.argmax())
         if torch.isfinite(values[best]):
             return pool[best], values[best]
     assert first is not None
@@ -345,28 +358,37 @@ def optimize_by_sampling(
 
 
 def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidates: Tensor) -> Tensor:
-    """(k, D) points assembled per parameter from ``candidates`` (c, D) where the density ratio factors: the best
-    value of every parameter, then that point with one parameter at its runner-up. Empty when it does not factor.
+    """(k, D) points assembled factor by factor from ``candidates`` (c, D) where the density ratio factors (over
+    parameters, or over groups of parameters: :class:`GroupedDensityRatio`): the best value of every factor, then
+    that point with one factor at its runner-up. Empty when it does not factor.
 
-    On a conditional space a parameter's best value is taken from the candidates where it is active, and the points
-    are made valid trees (a child whose assembled parent leaves it inactive takes the placeholder)."""
+    On a conditional space a factor's best value is taken from the candidates where it is active, and the points are
+    made valid trees (a factor whose assembled parent leaves it inactive takes the placeholder)."""
     factorising = supports(surrogate, FactorisingDensityRatio)
     terms = cast(FactorisingDensityRatio, surrogate).log_density_terms(candidates) if factorising else None
     if terms is None or candidates.shape[0] < 2:
         return candidates[:0]
-    log_ratio = terms[0] - terms[1]  # (c, d)
+    factors = (
+        cast(GroupedDensityRatio, surrogate).density_factors() if supports(surrogate, GroupedDensityRatio) else None
+    )
+    factors = factors if factors is not None else [(name,) for name in space.names]
+    log_ratio = terms[0] - terms[1]  # (c, F)
     if space.conditions:
-        log_ratio = torch.where(space.active_mask(candidates), log_ratio, -torch.inf)
-    # (2, d): best and runner-up candidate of each parameter, ties in candidate order (topk breaks them by device)
+        position = {name: j for j, name in enumerate(space.names)}
+        active = space.active_mask(candidates)[:, [position[names[0]] for names in factors]]  # (c, F)
+        log_ratio = torch.where(active, log_ratio, -torch.inf)
+    # (2, F): best and runner-up candidate of each factor, ties in candidate order (topk breaks them by device)
     top = log_ratio.argsort(dim=0, descending=True, stable=True)[:2]
-    columns = [space.columns(name) for name in space.names]
+    columns = [
+        torch.cat([torch.arange(space.columns(n).start, space.columns(n).stop) for n in names]) for names in factors
+    ]
     best = candidates[0].clone()
-    for p, cols in enumerate(columns):
-        best[cols] = candidates[top[0, p], cols]
+    for f, cols in enumerate(columns):
+        best[cols] = candidates[top[0, f], cols]
     points = [best]
-    for p, cols in enumerate(columns):
+    for f, cols in enumerate(columns):
         variant = best.clone()
-        variant[cols] = candidates[top[1, p], cols]
+        variant[cols] = candidates[top[1, f], cols]
         points.append(variant)
     return space.snap(torch.stack(points)) if space.conditions else torch.stack(points)
 

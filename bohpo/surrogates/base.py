@@ -143,6 +143,17 @@ class FactorisingDensityRatio(DensityRatioSurrogate, Protocol):
         ...
 
 
+@runtime_checkable
+class GroupedDensityRatio(FactorisingDensityRatio, Protocol):
+    """A density-ratio surrogate whose densities factor over groups of parameters (the TPE on a conditional space:
+    one factor per group active together). ``log_density_terms`` then gives one term per factor, each (b, F)."""
+
+    def density_factors(self) -> list[tuple[str, ...]] | None:
+        """The parameters of each factor, in the order of ``log_density_terms``' columns (a parent's factor before
+        its children's); None when the terms are per parameter."""
+        ...
+
+
 def supports(obj: object, feature: type) -> bool:
     """Whether ``obj``'s class has every member of the protocol ``feature`` (methods callable).
 

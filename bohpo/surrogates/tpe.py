@@ -28,7 +28,7 @@ from torch import Tensor
 
 from bohpo.space import Space
 from bohpo.surrogates.parzen import ColumnLayout, ParzenMixture
-from bohpo.surrogates.tree_parzen import TreeMixture
+from bohpo.surrogates.tree_parzen import TreeMixture, parameter_groups
 
 __all__ = [
     "TPE",
@@ -294,13 +294,26 @@ class TPE:
         return X.to(dtype=fit.threshold.dtype, device=fit.threshold.device)
 
     def log_density_terms(self, X: Tensor) -> tuple[Tensor, Tensor] | None:
-        """X: (b, D) -> per-parameter log l and log g terms, each (b, d) in parameter order, whose sums are
-        :meth:`log_densities` — or None in multivariate mode, where the densities do not factor."""
+        """X: (b, D) -> log l and log g terms whose sums are :meth:`log_densities`: per parameter, each (b, d) in
+        parameter order, in univariate mode; per group of parameters active together, each (b, G) in the order of
+        :meth:`density_factors`, in multivariate mode on a conditional space (0 where a factor is inactive); None in
+        multivariate mode otherwise, where the densities do not factor."""
         fit = self._fitted()
+        good, bad = fit.good, fit.bad
         if self.multivariate:
-            return None
+            if not isinstance(good, TreeMixture) or not isinstance(bad, TreeMixture):
+                return None
+            X = self._query(X)
+            return good.log_group_terms(X), bad.log_group_terms(X)
         X = self._query(X)
-        return fit.good.log_density_terms(X), fit.bad.log_density_terms(X)
+        return good.log_density_terms(X), bad.log_density_terms(X)
+
+    def density_factors(self) -> list[tuple[str, ...]] | None:
+        """The groups of parameters whose terms :meth:`log_density_terms` gives, in multivariate mode on a
+        conditional space (parents' groups first); None when its terms are per parameter or it gives none."""
+        if not self.multivariate or self.space is None or not self.space.conditions:
+            return None
+        return [group.names for group in parameter_groups(self.space)]
 
     def sample_good(self, n: int, *, generator: torch.Generator) -> Tensor:
         """(n, D) candidates drawn from l, on the lattice of the bound space."""

@@ -113,6 +113,16 @@ class TreeMixture:
             total = total + torch.where(active[:, group.positions[0]], term, 0.0)
         return total.reshape(X.shape[:-1])
 
+    def log_group_terms(self, X: Tensor) -> Tensor:
+        """X: (b, D) -> (b, G): each group's log density, 0 where the group is inactive; they sum to
+        :meth:`log_density`."""
+        active = self.space.active_mask(X)
+        terms = X.new_zeros(X.shape[0], len(self.groups))
+        for g, (group, mixture) in enumerate(zip(self.groups, self.mixtures, strict=True)):
+            term = mixture.log_density(X[:, group.columns.to(X.device)])
+            terms[:, g] = torch.where(active[:, group.positions[0]], term, 0.0)
+        return terms
+
     def log_density_terms(self, X: Tensor) -> Tensor:
         """X: (b, D) -> (b, d): each parameter's log marginal density, 0 where it is inactive; in univariate mode
         these sum to :meth:`log_density`."""
