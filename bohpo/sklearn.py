@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, is_classifier
+from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 
@@ -40,13 +40,24 @@ from bohpo.seeding import derive_seed
 from bohpo.space import Categorical, Float, Int, Space
 from bohpo.trial import Trial
 
-__all__ = ["BayesSearchCV", "HyperbandSearchCV", "as_space", "check_parameter_names"]
+__all__ = [
+    "BayesSearchCV",
+    "HyperbandSearchCV",
+    "as_space",
+    "check_parameter_names",
+    "estimator_params",
+    "space_of_dicts",
+]
 
 _SUBSAMPLE_STREAM = 1  # seeding key of the n_samples subsets, apart from the searcher's seed
 
 
+CHOICE = "__space"  # the root of a space built from a list of dicts: which dict a configuration comes from
+
+
 def as_space(space: Any) -> Space:
-    """A bohpo ``Space`` from a ``Space`` or a mapping of names to bohpo parameters."""
+    """A bohpo ``Space`` from a ``Space``, a mapping of names to bohpo parameters, or a list of such mappings
+    (:func:`space_of_dicts`)."""
     if isinstance(space, Space):
         return space
     if isinstance(space, Mapping):
@@ -56,7 +67,72 @@ def as_space(space: Any) -> Space:
                     f"space[{name!r}] must be a bohpo Float, Int or Categorical, got {type(param).__name__} {param!r}"
                 )
         return Space(dict(space))
-    raise TypeError(f"space must be a bohpo Space or a dict of bohpo parameters, got {type(space).__name__}")
+    if isinstance(space, (list, tuple)):
+        return space_of_dicts(space)
+    raise TypeError(
+        f"space must be a bohpo Space, a dict of bohpo parameters or a list of such dicts, got {type(space).__name__}"
+    )
+
+
+def space_of_dicts(spaces: list[Any] | tuple[Any, ...]) -> Space:
+    """One conditional space from a list of spaces (dicts of bohpo parameters, or ``Space`` objects without
+    conditions), as ``GridSearchCV`` and ``RandomizedSearchCV`` take a list of grids: a root categorical
+    ``"__space"`` chooses the dict, and each dict's parameters are active under its choice.
+
+    A name that several dicts give with the same parameter is one parameter, active under each of them (so a model
+    learns from all of them); given with different parameters, it is one parameter per dict, named ``"name@i"``
+    (:func:`estimator_params` gives it back its name). A dict whose choice is a pipeline step's estimator
+    (``{"clf": Categorical([SVC()]), "clf__C": Float(...)}``) makes model selection and tuning one search.
+
+    Example:
+        >>> tree = space_of_dicts([{"kernel": Categorical(["rbf"]), "C": Float(0.1, 10.0, log=True),
+        ...                         "gamma": Float(1e-3, 1.0, log=True)},
+        ...                        {"kernel": Categorical(["linear"]), "C": Float(0.1, 10.0, log=True)}])
+        >>> tree.names
+        ['__space', 'kernel@0', 'C', 'gamma', 'kernel@1']
+        >>> estimator_params(tree.validate({"__space": 1, "kernel@1": "linear", "C": 2.0}))
+        {'C': 2.0, 'kernel': 'linear'}
+    """
+    if not spaces:
+        raise ValueError("space: a list of dicts must hold at least one dict, got []")
+    for i, part in enumerate(spaces):
+        if not isinstance(part, (Space, Mapping)):
+            kind = type(part).__name__
+            raise TypeError(f"space[{i}] must be a bohpo Space or a dict of bohpo parameters, got {kind}")
+    dicts = [as_space(part) for part in spaces]
+    for i, part in enumerate(dicts):
+        if part.conditions:
+            raise ValueError(f"space[{i}]: a space in a list must have no conditions of its own")
+        if CHOICE in part.names or any("@" in name for name in part.names):
+            raise ValueError(f"space[{i}]: parameter names may not be {CHOICE!r} nor contain '@'")
+    if len(dicts) == 1:
+        return dicts[0]
+    holders: dict[str, list[tuple[int, Any]]] = {}
+    for i, part in enumerate(dicts):
+        for name, param in part.items():
+            holders.setdefault(name, []).append((i, param))
+    params: dict[str, Any] = {CHOICE: Categorical(list(range(len(dicts))))}
+    conditions: dict[str, dict[str, Any]] = {}
+    for i, part in enumerate(dicts):  # in the dicts' order, each name where it first appears
+        for name, param in part.items():
+            entries = holders[name]
+            if all(other == param for _, other in entries):
+                if entries[0][0] == i:
+                    params[name] = param
+                    if len(entries) < len(dicts):
+                        conditions[name] = {CHOICE: [j for j, _ in entries]}
+            else:
+                params[f"{name}@{i}"] = param
+                conditions[f"{name}@{i}"] = {CHOICE: i}
+    return Space(params, conditions=conditions)
+
+
+def estimator_params(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A configuration of :func:`space_of_dicts`' space as the estimator's parameters: without the choice of dict,
+    each ``"name@i"`` under its own name. Any other configuration (without the choice) is returned as it is."""
+    if CHOICE not in config:
+        return dict(config)
+    return {name.split("@", 1)[0]: value for name, value in config.items() if name != CHOICE}
 
 
 def check_parameter_names(estimator: BaseEstimator, names: list[str]) -> None:
@@ -67,6 +143,19 @@ def check_parameter_names(estimator: BaseEstimator, names: list[str]) -> None:
             close = [k for k in known if k.split("__")[-1] == name.split("__")[-1]]
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise ValueError(f"{type(estimator).__name__} has no parameter {name!r}{hint}")
+
+
+def _check_names_with_choices(estimator: BaseEstimator, space: Space) -> None:
+    """:func:`check_parameter_names` for one space, on the estimator with each of its steps that the space chooses
+    among estimators set to the first of them (``clf__C`` is checked against the ``clf`` the space puts there)."""
+    steps = {
+        name: param.choices[0]
+        for name, param in space.items()
+        if isinstance(param, Categorical) and all(isinstance(c, BaseEstimator) for c in param.choices)
+    }
+    check_parameter_names(estimator, list(steps))
+    with_steps = clone(estimator).set_params(**steps) if steps else estimator
+    check_parameter_names(with_steps, [name for name in space.names if name not in steps])
 
 
 def _seed(random_state: Any) -> int:
@@ -136,7 +225,8 @@ class _SearchMixin:
         """Every check that needs neither a fit nor the data (scikit-learn checks those, with its own messages).
         Returns the space and the seed."""
         space = as_space(self.space)
-        check_parameter_names(self.estimator, space.names)
+        for part in self.space if isinstance(self.space, (list, tuple)) else [space]:
+            _check_names_with_choices(self.estimator, as_space(part))
         if not isinstance(self.n_points, numbers.Integral) or isinstance(self.n_points, bool) or self.n_points < 1:
             raise ValueError(f"n_points must be an int >= 1, got {self.n_points!r}")
         if isinstance(self.scoring, (list, tuple, set, dict)) and not isinstance(self.refit, str):
@@ -287,7 +377,8 @@ class BayesSearchCV(_SearchMixin, BaseSearchCV):
         searcher, done, self._n_recorded = self._searcher, 0, 0
         while done < self.n_iter:
             trials = searcher.ask(min(self.n_points, self.n_iter - done))
-            self._evaluate(evaluate_candidates, searcher, trials, [dict(t.params) for t in trials], cv=self._folds)
+            candidates = [estimator_params(t.params) for t in trials]
+            self._evaluate(evaluate_candidates, searcher, trials, candidates, cv=self._folds)
             done += len(trials)
         self._finish(searcher)
 
@@ -439,7 +530,7 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
             for budget in sorted({float(t.budget) for t in trials}):  # type: ignore[arg-type]
                 batch = [t for t in trials if float(t.budget) == budget]  # type: ignore[arg-type]
                 n = max(round(budget), 1)
-                candidates = [dict(t.params) for t in batch]
+                candidates = [estimator_params(t.params) for t in batch]
                 if self.resource == "n_samples":
                     cv: _FixedSplits = _SubsampledSplits(self._folds, n, subsample_seed, self._labels)
                 else:

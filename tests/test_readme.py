@@ -56,3 +56,16 @@ def test_the_readme_conditional_space_example_runs_as_written(tmp_path: Path) ->
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "'model':" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_readme_model_selection_example_runs_as_written(tmp_path: Path) -> None:
+    """With fewer evaluations (12) so that it stays cheap; everything else as written."""
+    selection = [b for b in _python_blocks() if "families" in b]
+    assert len(selection) == 1 and "n_iter=30" in selection[0]
+    script = tmp_path / "selection.py"
+    script.write_text(selection[0].replace("n_iter=30", "n_iter=12"))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    family, score = done.stdout.split()
+    assert family in {"SVC", "RandomForestClassifier", "LogisticRegression"} and 0.9 < float(score) <= 1.0

@@ -33,8 +33,11 @@ IRIS = load_iris(return_X_y=True)
         BayesSearchCV(LogisticRegression(), {"C": Float(1e-2, 1e2, log=True)}, searcher="random", n_iter=2, cv=2,
                       random_state=0),
         BayesSearchCV(Ridge(), {"alpha": Float(1e-2, 1e2, log=True)}, n_iter=2, cv=2, random_state=0),
+        BayesSearchCV(LogisticRegression(), [{"C": Float(1e-2, 1e2, log=True), "fit_intercept": Categorical([True])},
+                                             {"C": Float(1e-1, 1e1, log=True), "fit_intercept": Categorical([False])}],
+                      searcher="tpe", n_iter=3, cv=2, random_state=0),
     ],
-    ids=["classifier", "regressor"],
+    ids=["classifier", "regressor", "list-of-dicts"],
 )  # fmt: skip
 def test_scikit_learns_estimator_checks_pass(search: BayesSearchCV) -> None:
     # check_supervised_y_2d expects a DataConversionWarning for a 2-d y; Ridge takes a 2-d y without one, and
@@ -117,7 +120,8 @@ class _CountingClassifier(ClassifierMixin, BaseEstimator):
     [
         ({"space": {"gamma": Float(0.1, 1.0)}}, ValueError, "_CountingClassifier has no parameter 'gamma'"),
         ({"space": {"C": (0.1, 1.0)}}, TypeError, r"space\['C'\] must be a bohpo Float, Int or Categorical"),
-        ({"space": [("C", 1)]}, TypeError, "space must be a bohpo Space or a dict"),
+        ({"space": [("C", 1)]}, TypeError, r"space\[0\] must be a bohpo Space or a dict of bohpo parameters, got tup"),
+        ({"space": "C"}, TypeError, "space must be a bohpo Space, a dict of bohpo parameters or a list of such dicts"),
         ({"n_iter": 0}, ValueError, "n_iter must be an int >= 1"),
         ({"n_points": 0}, ValueError, "n_points must be an int >= 1"),
         ({"searcher": "nope"}, ValueError, "unknown searcher 'nope'"),
@@ -321,3 +325,64 @@ def test_hyperband_search_refuses_a_budget_below_the_classes_or_above_the_folds(
         with pytest.raises(ValueError, match=match):
             HyperbandSearchCV(_CountingClassifier(), {"C": Float(0.1, 1.0)}, cv=2, **kwargs).fit(*IRIS)
     assert _CountingClassifier.fits == []
+
+
+SVM_GRIDS = [
+    {"kernel": Categorical(["rbf"]), "C": Float(1e-2, 1e2, log=True), "gamma": Float(1e-3, 1e1, log=True)},
+    {"kernel": Categorical(["linear"]), "C": Float(1e-2, 1e2, log=True)},
+]
+
+
+@pytest.mark.parametrize("searcher", ["gp-logei", "tpe", "random"])
+def test_a_list_of_dicts_is_searched_as_one_tree_with_randomized_search_cvs_results(searcher: str) -> None:
+    ours = BayesSearchCV(SVC(), SVM_GRIDS, searcher=searcher, n_iter=14, cv=3, random_state=0).fit(*IRIS)
+    theirs = RandomizedSearchCV(SVC(), [{"kernel": ["rbf"], "C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-3, 1e1)},
+                                        {"kernel": ["linear"], "C": loguniform(1e-2, 1e2)}],
+                                n_iter=14, cv=3, random_state=0).fit(*IRIS)  # fmt: skip
+    assert sorted(ours.cv_results_) == sorted(theirs.cv_results_)
+    for key, value in theirs.cv_results_.items():
+        assert np.shape(ours.cv_results_[key]) == np.shape(value), key
+    kernels = set()
+    for params, gamma in zip(ours.cv_results_["params"], ours.cv_results_["param_gamma"], strict=True):
+        kernels.add(params["kernel"])
+        # each configuration holds its own dict's names, and the other dict's columns are masked, as scikit-learn's
+        assert set(params) == ({"kernel", "C", "gamma"} if params["kernel"] == "rbf" else {"kernel", "C"})
+        assert (gamma is np.ma.masked) == (params["kernel"] == "linear")
+    assert kernels == {"rbf", "linear"}
+    # the best score is its configuration's cross-validated score (cv=3: the same unshuffled stratified folds), and
+    # the searcher was told every configuration
+    model = SVC(**ours.cv_results_["params"][ours.best_index_])
+    assert ours.best_score_ == pytest.approx(cross_val_score(model, *IRIS, cv=3).mean(), abs=1e-12)
+    assert len(ours.searcher_.history) == 14
+
+
+def test_a_pipeline_step_chosen_among_estimators_selects_the_model_and_tunes_it() -> None:
+    from sklearn.pipeline import Pipeline
+
+    pipeline = Pipeline([("scale", StandardScaler()), ("clf", SVC())])
+    grids = [
+        {"clf": Categorical([SVC()]), "clf__C": Float(1e-2, 1e2, log=True)},
+        {"clf": Categorical([RandomForestClassifier(n_estimators=15, random_state=0)]), "clf__max_depth": Int(1, 6)},
+        {"clf": Categorical([LogisticRegression(max_iter=500)]), "clf__C": Float(1e-3, 1e3, log=True)},
+    ]
+    search = BayesSearchCV(pipeline, grids, searcher="tpe", n_iter=16, cv=3, random_state=1).fit(*IRIS)
+    families = [type(p["clf"]).__name__ for p in search.cv_results_["params"]]
+    assert set(families) == {"SVC", "RandomForestClassifier", "LogisticRegression"}
+    for params in search.cv_results_["params"]:
+        own = {"SVC": {"clf", "clf__C"}, "LogisticRegression": {"clf", "clf__C"},
+               "RandomForestClassifier": {"clf", "clf__max_depth"}}[type(params["clf"]).__name__]  # fmt: skip
+        assert set(params) == own
+    best = search.best_estimator_.named_steps["clf"]
+    assert type(best) is type(search.best_params_["clf"])
+    tuned = next(name for name in search.best_params_ if name.startswith("clf__"))
+    assert best.get_params()[tuned.removeprefix("clf__")] == search.best_params_[tuned]
+    assert search.best_score_ == max(search.cv_results_["mean_test_score"]) > 0.9
+
+
+def test_a_list_of_dicts_names_its_mistakes_before_any_fit() -> None:
+    with pytest.raises(ValueError, match="SVC has no parameter 'gama'"):
+        BayesSearchCV(SVC(), [SVM_GRIDS[0], {"gama": Float(1e-3, 1.0)}], n_iter=2).fit(*IRIS)
+    with pytest.raises(ValueError, match="at least one dict"):
+        BayesSearchCV(SVC(), [], n_iter=2).fit(*IRIS)
+    with pytest.raises(TypeError, match=r"space\['C'\] must be a bohpo Float, Int or Categorical"):
+        BayesSearchCV(SVC(), [{"C": [1, 10]}], n_iter=2).fit(*IRIS)
