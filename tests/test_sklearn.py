@@ -386,3 +386,11 @@ def test_a_list_of_dicts_names_its_mistakes_before_any_fit() -> None:
         BayesSearchCV(SVC(), [], n_iter=2).fit(*IRIS)
     with pytest.raises(TypeError, match=r"space\['C'\] must be a bohpo Float, Int or Categorical"):
         BayesSearchCV(SVC(), [{"C": [1, 10]}], n_iter=2).fit(*IRIS)
+
+
+def test_hyperband_search_takes_a_list_of_dicts() -> None:
+    search = HyperbandSearchCV(SVC(), SVM_GRIDS, resource="n_samples", n_iter=6, cv=3, random_state=0).fit(*IRIS)
+    params = search.cv_results_["params"]
+    assert {p["kernel"] for p in params} == {"rbf", "linear"}
+    assert all(set(p) == ({"kernel", "C", "gamma"} if p["kernel"] == "rbf" else {"kernel", "C"}) for p in params)
+    assert {"param_kernel", "param_C", "param_gamma"} <= set(search.cv_results_)
