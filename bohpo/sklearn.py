@@ -95,18 +95,11 @@ def space_of_dicts(spaces: list[Any] | tuple[Any, ...]) -> Space:
     """
     if not spaces:
         raise ValueError("space: a list of dicts must hold at least one dict, got []")
-    for i, part in enumerate(spaces):
-        if not isinstance(part, (Space, Mapping)):
-            kind = type(part).__name__
-            raise TypeError(f"space[{i}] must be a bohpo Space or a dict of bohpo parameters, got {kind}")
-    dicts = [as_space(part) for part in spaces]
-    for i, part in enumerate(dicts):
-        if part.conditions:
-            raise ValueError(f"space[{i}]: a space in a list must have no conditions of its own")
-        if CHOICE in part.names or any("@" in name for name in part.names):
-            raise ValueError(f"space[{i}]: parameter names may not be {CHOICE!r} nor contain '@'")
+    dicts = [_one_of_dicts(i, part) for i, part in enumerate(spaces)]
     if len(dicts) == 1:
-        return dicts[0]
+        if not dicts[0]:
+            raise ValueError("space: a list of one dict must give at least one parameter, got [{}]")
+        return Space(dicts[0])
     holders: dict[str, list[tuple[int, Any]]] = {}
     for i, part in enumerate(dicts):
         for name, param in part.items():
@@ -127,6 +120,26 @@ def space_of_dicts(spaces: list[Any] | tuple[Any, ...]) -> Space:
     return Space(params, conditions=conditions)
 
 
+def _one_of_dicts(i: int, part: Any) -> dict[str, Any]:
+    """Element ``i`` of a list of spaces as ``{name: parameter}`` (empty for ``{}``: the estimator as it is),
+    checked, each error naming ``space[i]`` and the parameter."""
+    if isinstance(part, Space):
+        if part.conditions:
+            raise ValueError(f"space[{i}]: a space in a list must have no conditions of its own")
+        part = dict(part.items())
+    if not isinstance(part, Mapping):
+        raise TypeError(f"space[{i}] must be a bohpo Space or a dict of bohpo parameters, got {type(part).__name__}")
+    for name, param in part.items():
+        if name == CHOICE or "@" in name:
+            raise ValueError(f"space[{i}][{name!r}]: a parameter name in a list of dicts may not be {CHOICE!r} nor "
+                             "contain '@'")  # fmt: skip
+        if not isinstance(param, (Float, Int, Categorical)):
+            raise TypeError(
+                f"space[{i}][{name!r}] must be a bohpo Float, Int or Categorical, got {type(param).__name__} {param!r}"
+            )
+    return dict(part)
+
+
 def estimator_params(config: Mapping[str, Any]) -> dict[str, Any]:
     """A configuration of :func:`space_of_dicts`' space as the estimator's parameters: without the choice of dict,
     each ``"name@i"`` under its own name. Any other configuration (without the choice) is returned as it is."""
@@ -145,17 +158,29 @@ def check_parameter_names(estimator: BaseEstimator, names: list[str]) -> None:
             raise ValueError(f"{type(estimator).__name__} has no parameter {name!r}{hint}")
 
 
-def _check_names_with_choices(estimator: BaseEstimator, space: Space) -> None:
-    """:func:`check_parameter_names` for one space, on the estimator with each of its steps that the space chooses
-    among estimators set to the first of them (``clf__C`` is checked against the ``clf`` the space puts there)."""
+def _check_names_with_choices(estimator: BaseEstimator, params: Mapping[str, Any], where: str = "") -> None:
+    """:func:`check_parameter_names` for one dict of a list: a step the dict chooses among estimators
+    (``{"clf": Categorical([SVC(), ...]), "clf__C": ...}``) is set to each of them in turn, and the names under it
+    are checked against each; errors start with ``where``."""
     steps = {
-        name: param.choices[0]
-        for name, param in space.items()
+        name: param.choices
+        for name, param in params.items()
         if isinstance(param, Categorical) and all(isinstance(c, BaseEstimator) for c in param.choices)
     }
-    check_parameter_names(estimator, list(steps))
-    with_steps = clone(estimator).set_params(**steps) if steps else estimator
-    check_parameter_names(with_steps, [name for name in space.names if name not in steps])
+    try:
+        check_parameter_names(estimator, list(steps))
+        under = {step: [n for n in params if n.startswith(f"{step}__")] for step in steps}
+        check_parameter_names(
+            estimator, [n for n in params if n not in steps and not any(n in u for u in under.values())]
+        )
+    except ValueError as err:
+        raise ValueError(f"{where}{err}") from None
+    for step, choices in steps.items():
+        for choice in choices:
+            try:
+                check_parameter_names(clone(estimator).set_params(**{step: choice}), under[step])
+            except ValueError as err:
+                raise ValueError(f"{where}{err} with {step}={choice!r}") from None
 
 
 def _seed(random_state: Any) -> int:
@@ -225,8 +250,11 @@ class _SearchMixin:
         """Every check that needs neither a fit nor the data (scikit-learn checks those, with its own messages).
         Returns the space and the seed."""
         space = as_space(self.space)
-        for part in self.space if isinstance(self.space, (list, tuple)) else [space]:
-            _check_names_with_choices(self.estimator, as_space(part))
+        if isinstance(self.space, (list, tuple)):
+            for i, part in enumerate(self.space):
+                _check_names_with_choices(self.estimator, _one_of_dicts(i, part), f"space[{i}]: ")
+        else:
+            check_parameter_names(self.estimator, space.names)
         if not isinstance(self.n_points, numbers.Integral) or isinstance(self.n_points, bool) or self.n_points < 1:
             raise ValueError(f"n_points must be an int >= 1, got {self.n_points!r}")
         if isinstance(self.scoring, (list, tuple, set, dict)) and not isinstance(self.refit, str):
@@ -303,8 +331,10 @@ class BayesSearchCV(_SearchMixin, BaseSearchCV):
 
     Args:
         estimator: A scikit-learn estimator or ``Pipeline``.
-        space: A bohpo ``Space``, or a dict ``{name: Float | Int | Categorical}``; names are the estimator's
-            parameters (``step__param`` in a pipeline).
+        space: A bohpo ``Space``, a dict ``{name: Float | Int | Categorical}``, or a list of such dicts (one
+            search over all of them, as ``RandomizedSearchCV`` takes a list of grids: :func:`space_of_dicts`; a
+            pipeline step may be chosen among estimators, ``{"clf": Categorical([SVC()]), "clf__C": ...}``); names
+            are the estimator's parameters (``step__param`` in a pipeline).
         searcher: A registered name (``"gp-logei"``, ``"tpe"``, ``"random"``...; see
             :func:`bohpo.searchers.searcher_names`), or a callable ``searcher(space=..., seed=...)`` returning a
             bohpo ``Searcher`` that maximises.
@@ -461,7 +491,7 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
         space, seed = self._prepare(X, y, params.get("groups"))
         if self.resource != "n_samples":
             check_parameter_names(self.estimator, [self.resource])
-            if self.resource in space:
+            if self.resource in estimator_params(dict.fromkeys(space.names)):
                 raise ValueError(f"the resource {self.resource!r} must not be a parameter of the space too")
             if self.max_resources == "auto":
                 raise ValueError(f"max_resources must be given for the resource {self.resource!r} (an int)")

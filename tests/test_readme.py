@@ -16,6 +16,22 @@ def _python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
 
 
+def _run_the_block_with(marker: str, tmp_path: Path, *, replace: tuple[str, str] | None = None) -> str:
+    """Run the one README block holding ``marker`` (with one text replacement, to keep it cheap) and return what
+    it printed; fails if it is not exactly one block or it does not exit cleanly."""
+    found = [b for b in _python_blocks() if marker in b]
+    assert len(found) == 1, f"{len(found)} README blocks hold {marker!r}"
+    block = found[0]
+    if replace is not None:
+        assert replace[0] in block
+        block = block.replace(*replace)
+    script = tmp_path / "block.py"
+    script.write_text(block)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_the_readme_example_runs_as_written(tmp_path: Path) -> None:
     blocks = _python_blocks()
     assert blocks, "README.md has no python example"
@@ -30,13 +46,8 @@ def test_the_readme_example_runs_as_written(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_readme_nested_cross_validation_runs_as_written(tmp_path: Path) -> None:
     """With a smaller search (6 trials per outer fold) so that it stays cheap; everything else as written."""
-    nested = [b for b in _python_blocks() if "cross_val_score" in b]
-    assert len(nested) == 1 and "n_iter=30" in nested[0]
-    script = tmp_path / "nested.py"
-    script.write_text(nested[0].replace("n_iter=30", "n_iter=6"))
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    accuracy = float(done.stdout.split("nested CV accuracy ")[1].split()[0])
+    printed = _run_the_block_with("cross_val_score", tmp_path, replace=("n_iter=30", "n_iter=6"))
+    accuracy = float(printed.split("nested CV accuracy ")[1].split()[0])
     assert 0.9 < accuracy <= 1.0  # an SVC on breast cancer
 
 
@@ -49,23 +60,11 @@ def test_the_readme_commands_are_make_targets() -> None:
 
 
 def test_the_readme_conditional_space_example_runs_as_written(tmp_path: Path) -> None:
-    tree = [b for b in _python_blocks() if "conditions=" in b]
-    assert len(tree) == 1
-    script = tmp_path / "tree.py"
-    script.write_text(tree[0])
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "'model':" in done.stdout
+    assert "'model':" in _run_the_block_with("conditions=", tmp_path)
 
 
 @pytest.mark.slow
 def test_the_readme_model_selection_example_runs_as_written(tmp_path: Path) -> None:
     """With fewer evaluations (12) so that it stays cheap; everything else as written."""
-    selection = [b for b in _python_blocks() if "families" in b]
-    assert len(selection) == 1 and "n_iter=30" in selection[0]
-    script = tmp_path / "selection.py"
-    script.write_text(selection[0].replace("n_iter=30", "n_iter=12"))
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    family, score = done.stdout.split()
+    family, score = _run_the_block_with("families", tmp_path, replace=("n_iter=30", "n_iter=12")).split()
     assert family in {"SVC", "RandomForestClassifier", "LogisticRegression"} and 0.9 < float(score) <= 1.0

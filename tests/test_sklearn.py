@@ -384,8 +384,14 @@ def test_a_list_of_dicts_names_its_mistakes_before_any_fit() -> None:
         BayesSearchCV(SVC(), [SVM_GRIDS[0], {"gama": Float(1e-3, 1.0)}], n_iter=2).fit(*IRIS)
     with pytest.raises(ValueError, match="at least one dict"):
         BayesSearchCV(SVC(), [], n_iter=2).fit(*IRIS)
-    with pytest.raises(TypeError, match=r"space\['C'\] must be a bohpo Float, Int or Categorical"):
-        BayesSearchCV(SVC(), [{"C": [1, 10]}], n_iter=2).fit(*IRIS)
+    with pytest.raises(TypeError, match=r"space\[1\]\['C'\] must be a bohpo Float, Int or Categorical"):
+        BayesSearchCV(SVC(), [SVM_GRIDS[0], {"C": [1, 10]}], n_iter=2).fit(*IRIS)
+    with pytest.raises(ValueError, match=r"space\[0\]\['C@1'\]: a parameter name in a list of dicts may not"):
+        BayesSearchCV(SVC(), [{"C@1": Float(0.1, 1.0)}, SVM_GRIDS[1]], n_iter=2).fit(*IRIS)
+    pipeline = make_pipeline(StandardScaler(), SVC())  # every estimator a step may take is checked
+    grids = [{"svc": Categorical([SVC(), LogisticRegression()]), "svc__kernel": Categorical(["rbf"])}]
+    with pytest.raises(ValueError, match=r"space\[0\]: Pipeline has no parameter 'svc__kernel'.* with svc=Logistic"):
+        BayesSearchCV(pipeline, grids, n_iter=2).fit(*IRIS)
 
 
 def test_hyperband_search_takes_a_list_of_dicts() -> None:

@@ -316,9 +316,11 @@ def optimize_by_sampling(
     l / g is a product, so the best candidate of every parameter taken together is the best point of the whole grid
     of n_candidates^d combinations; it joins the batch, with each variant that swaps one parameter for its runner-up.
     When they factor over groups of parameters (:class:`GroupedDensityRatio`: the multivariate TPE on a conditional
-    space), the best candidate of every group taken together is the proposal, each group chosen by its own ratio
-    among the candidates where it is active, parents' groups first. Either point is returned unless excluded. If
-    every candidate is excluded, rounds of four times as many are drawn.
+    space), the best candidate of every group is taken the same way. On a conditional space the factor-by-factor
+    best is the proposal, each factor chosen by its own ratio among the candidates where it is active, parents'
+    first (then its variants, if it is excluded; the acquisition's best candidate only if they all are): a ratio
+    summed over the factors of different branches is not comparable. If every candidate is excluded, rounds of four
+    times as many are drawn.
 
     Args:
         acquisition: Maps X (b, D) -> (b,), larger is better.
@@ -347,10 +349,15 @@ def optimize_by_sampling(
             same = max(_SAME, 8 * torch.finfo(pool.dtype).eps)
             excluded = _is_excluded(pool, space.snap(exclude.to(dtype=pool.dtype, device=pool.device)), same)
             values = torch.where(excluded, torch.full_like(values, -torch.inf), values)
-        # the factor-by-factor best unless excluded: over parameters it is the acquisition's best anyway; over a
-        # tree's groups it is chosen as Hyperopt and Optuna choose, each group by its own ratio (a summed ratio
-        # would favour a branch with no good observations, whose prior-only l dwarfs a sparse g)
-        best = 0 if combinations.shape[0] and torch.isfinite(values[0]) else int(values.argmax())
+        if space.conditions and combinations.shape[0]:
+            # on a tree the proposal is chosen as Hyperopt and Optuna choose, each factor by its own ratio
+            # (a summed ratio would favour a branch with no good observation, whose prior-only l dwarfs a sparse g):
+            # the group-wise best, else its variants in turn, and only when all are excluded the acquisition's best
+            k = combinations.shape[0]
+            allowed = torch.isfinite(values[:k]).nonzero()
+            best = int(allowed[0]) if allowed.numel() else k + int(values[k:].argmax())
+        else:  # over parameters the product's best is the acquisition's best anyway
+            best = int(values.argmax())
         if torch.isfinite(values[best]):
             return pool[best], values[best]
     assert first is not None
@@ -380,13 +387,16 @@ def _best_combinations(space: Space, surrogate: DensityRatioSurrogate, candidate
     # (2, F): best and runner-up candidate of each factor, ties in candidate order (topk breaks them by device)
     top = log_ratio.argsort(dim=0, descending=True, stable=True)[:2]
     columns = [
-        torch.cat([torch.arange(space.columns(n).start, space.columns(n).stop) for n in names]) for names in factors
+        torch.cat([torch.arange(space.columns(n).start, space.columns(n).stop) for n in names]).to(candidates.device)
+        for names in factors
     ]
     best = candidates[0].clone()
     for f, cols in enumerate(columns):
         best[cols] = candidates[top[0, f], cols]
     points = [best]
     for f, cols in enumerate(columns):
+        if space.conditions and not bool(torch.isfinite(log_ratio[top[1, f], f])):
+            continue  # no runner-up where the factor is active: a variant would copy an inactive placeholder
         variant = best.clone()
         variant[cols] = candidates[top[1, f], cols]
         points.append(variant)

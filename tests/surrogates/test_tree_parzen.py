@@ -10,11 +10,13 @@ import torch
 
 from bohpo import BayesianOptimizer, minimize
 from bohpo.acquisition import ExpectedImprovement
+from bohpo.acquisition.optimize import _best_combinations, optimize_by_sampling
 from bohpo.problems import make_problem
 from bohpo.space import INACTIVE, Categorical, Float, Int, Space
 from bohpo.surrogates import TPE
 from bohpo.surrogates.parzen import ColumnLayout
 from bohpo.surrogates.tree_parzen import TreeMixture, parameter_groups
+from tests.conftest import DEVICES
 
 
 def _fitted(multivariate: bool, n: int = 40, seed: int = 0) -> tuple[TPE, Space]:
@@ -110,3 +112,32 @@ def test_tree_tpe_finds_jenattons_optimum() -> None:
         searcher = BayesianOptimizer(problem.space, surrogate=TPE(), acquisition=ExpectedImprovement, seed=seed)
         minimize(problem, problem.space, searcher, 80)
         assert min(t.value for t in searcher.history) < problem.optimum + 0.03
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_tree_tpe_proposes_valid_trees_on_every_device(device: str) -> None:
+    problem = make_problem("jenatton")
+    searcher = BayesianOptimizer(problem.space, surrogate=TPE(), acquisition=ExpectedImprovement, seed=3, device=device)
+    minimize(problem, problem.space, searcher, 25)
+    on_cpu = BayesianOptimizer(problem.space, surrogate=TPE(), acquisition=ExpectedImprovement, seed=3)
+    minimize(problem, problem.space, on_cpu, 25)
+    for trial in searcher.history:
+        assert problem.space.validate(trial.params) == trial.params
+    # the TPE's draws come from a CPU generator and its densities involve no fitted model: the same trials
+    assert [t.params for t in searcher.history] == [t.params for t in on_cpu.history]
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_the_group_wise_best_is_proposed_and_an_excluded_one_gives_way_to_a_valid_tree(multivariate: bool) -> None:
+    tpe, space = _fitted(multivariate, n=30, seed=4)
+    acquisition = ExpectedImprovement(tpe)
+    first, value = optimize_by_sampling(acquisition, tpe, space, generator=torch.Generator().manual_seed(0))
+    assert bool(torch.isfinite(value)) and torch.equal(space.snap(first.unsqueeze(0))[0], first)
+    # the proposal is the group-wise best of the candidates drawn with that generator
+    candidates = space.snap(tpe.sample_good(24, generator=torch.Generator().manual_seed(0)))
+    assert torch.equal(first, _best_combinations(space, tpe, candidates)[0])
+    again, _ = optimize_by_sampling(
+        acquisition, tpe, space, generator=torch.Generator().manual_seed(0), exclude=first.unsqueeze(0)
+    )
+    assert not torch.equal(again, first) and torch.equal(space.snap(again.unsqueeze(0))[0], again)
+    space.validate(space.decode(again.unsqueeze(0))[0])
