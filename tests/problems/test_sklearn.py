@@ -126,6 +126,7 @@ def test_linear_flags_each_flag_changes_the_loss() -> None:
     assert len({regression(ridge), *values}) == 4 and all(np.isfinite(values))
 
 
+@pytest.mark.slow
 def test_model_selection_is_each_familys_own_problem_under_its_choice() -> None:
     selection = make_problem("model-selection-iris")
     assert selection.space.conditions  # a tree: each family's parameters exist only under its choice

@@ -78,6 +78,7 @@ def _branch_masses(mixture: TreeMixture, grid: int = 200) -> dict[tuple[int, int
     return masses
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("multivariate", [True, False])
 def test_the_tree_density_sums_to_one_over_the_leaves_and_draws_follow_it(multivariate: bool) -> None:
     tpe, space = _fitted(multivariate)
@@ -106,6 +107,7 @@ def test_a_flat_space_keeps_its_single_mixture() -> None:
     assert not isinstance(tpe.good, TreeMixture)
 
 
+@pytest.mark.slow
 def test_tree_tpe_finds_jenattons_optimum() -> None:
     problem = make_problem("jenatton")
     for seed in range(3):
