@@ -490,7 +490,12 @@ class HyperbandSearchCV(_SearchMixin, BaseSearchCV):
             raise ValueError(f"n_iter must be a positive, finite number of full-budget evaluations, got {self.n_iter}")
         space, seed = self._prepare(X, y, params.get("groups"))
         if self.resource != "n_samples":
-            check_parameter_names(self.estimator, [self.resource])
+            if isinstance(self.space, (list, tuple)):  # against each dict's steps: it may choose the estimator
+                for i, part in enumerate(self.space):
+                    with_resource = {**_one_of_dicts(i, part), self.resource: Int(1, 2)}
+                    _check_names_with_choices(self.estimator, with_resource, f"space[{i}]: ")
+            else:
+                check_parameter_names(self.estimator, [self.resource])
             if self.resource in estimator_params(dict.fromkeys(space.names)):
                 raise ValueError(f"the resource {self.resource!r} must not be a parameter of the space too")
             if self.max_resources == "auto":

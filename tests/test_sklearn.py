@@ -400,3 +400,23 @@ def test_hyperband_search_takes_a_list_of_dicts() -> None:
     assert {p["kernel"] for p in params} == {"rbf", "linear"}
     assert all(set(p) == ({"kernel", "C", "gamma"} if p["kernel"] == "rbf" else {"kernel", "C"}) for p in params)
     assert {"param_kernel", "param_C", "param_gamma"} <= set(search.cv_results_)
+
+
+def test_hyperband_search_checks_its_resource_against_the_estimator_each_dict_chooses() -> None:
+    from sklearn.ensemble import ExtraTreesClassifier
+    from sklearn.pipeline import Pipeline
+
+    pipeline = Pipeline([("clf", SVC())])  # no n_estimators until a dict puts a forest there
+    grids = [
+        {"clf": Categorical([RandomForestClassifier(random_state=0)]), "clf__max_depth": Int(1, 4)},
+        {"clf": Categorical([ExtraTreesClassifier(random_state=0)]), "clf__max_depth": Int(1, 4)},
+    ]
+    search = HyperbandSearchCV(pipeline, grids, resource="clf__n_estimators", max_resources=9, n_iter=3, cv=3,
+                               random_state=0).fit(*IRIS)  # fmt: skip
+    assert {type(p["clf"]).__name__ for p in search.cv_results_["params"]} <= {"RandomForestClassifier",
+                                                                                 "ExtraTreesClassifier"}  # fmt: skip
+    with pytest.raises(ValueError, match=r"space\[1\]: Pipeline has no parameter 'clf__n_estimators'.* with clf=SVC"):
+        HyperbandSearchCV(pipeline, [grids[0], {"clf": Categorical([SVC()]), "clf__C": Float(0.1, 1.0)}],
+                          resource="clf__n_estimators", max_resources=9, n_iter=3).fit(*IRIS)  # fmt: skip
+    with pytest.raises(ValueError, match="the resource 'clf__max_depth' must not be a parameter of the space too"):
+        HyperbandSearchCV(pipeline, grids, resource="clf__max_depth", max_resources=9, n_iter=3).fit(*IRIS)
