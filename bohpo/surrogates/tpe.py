@@ -12,6 +12,10 @@ Under TPE's model p(x | y) is l(x) below y* and g(x) above, so with gamma = n_go
     E[max(y* - y, 0) | x] = K l(x) / (gamma l(x) + (1 - gamma) g(x)),   K = mean over rows of max(y* - y_i, 0)
 Both grow with l(x) / g(x), so the acquisitions built on them select what TPE's own rule (the largest ratio) selects.
 
+On a conditional space (``Space(..., conditions=...)``) l and g are tree-structured: one mixture per group of
+parameters active together, each fitted on the rows where its group was active (``bohpo.surrogates.tree_parzen``),
+and proposals are chosen group by group (``bohpo.acquisition.optimize.optimize_by_sampling``).
+
 Defaults follow Optuna's TPESampler (itself Hyperopt's, revised by Watanabe 2023): gamma(n) = min(ceil(n / 10), 25),
 prior weight 1, bandwidths from the gaps to the neighbouring observations clipped below at 1 / min(100, m + 2) for
 m observations ("magic clip"), Aitchison–Aitken categorical kernels whose smoothing shrinks as observations accumulate.

@@ -101,6 +101,7 @@ class TreeMixture:
 
     @property
     def multivariate(self) -> bool:
+        """Whether each group's kernels are joint over its parameters."""
         return self.mixtures[0].multivariate
 
     def log_density(self, X: Tensor) -> Tensor:
@@ -108,7 +109,7 @@ class TreeMixture:
         flat = X.reshape(-1, X.shape[-1])
         active = self.space.active_mask(flat)  # (b, d)
         total = flat.new_zeros(flat.shape[0])
-        for group, mixture in zip(self.groups, self.mixtures, strict=True):
+        for group, mixture in zip(self.groups, self.mixtures, strict=True):  # summed in group order, as recorded
             term = mixture.log_density(flat[:, group.columns.to(flat.device)])
             total = total + torch.where(active[:, group.positions[0]], term, 0.0)
         return total.reshape(X.shape[:-1])
