@@ -20,11 +20,15 @@ with its defaults (seeded), on the same space declared through Optuna's distribu
 ``--problems`` takes problem names and group names, comma-separated: ``standard`` (the default: the smooth synthetic
 problems and three real models; ``all`` in the results recorded before the traps existed means these), ``traps``
 (a flat penalty region, flag plateaus, exact ties, an optimum on the boundary, shifted categories, and the real models
-that show them) and ``all``.
+that show them), ``conditional`` (tree-structured spaces: Jenatton et al.'s tree, a model-family choice, an MLP's
+depth) and ``all``. On a conditional problem Optuna's samplers run define-by-run (``optuna-tpe-group`` with
+``group=True``), and the ``-flat`` methods run bohpo's searchers on the space with its conditions dropped.
 
     python benchmarks/quality.py --seeds 10 --budget 60 --workers 2 --out benchmarks/results/quality.md
     python benchmarks/quality.py --seeds 10 --budget 60 --problems traps --methods bohpo,optuna,botorch,random \
         --out benchmarks/results/traps_quality.md
+    python benchmarks/quality.py --seeds 10 --budget 60 --methods bohpo,bohpo-flat,bohpo-tpe,bohpo-tpe-flat,\
+        optuna-tpe-group,optuna-tpe,optuna,random --problems conditional --out benchmarks/results/conditional.md
     python benchmarks/quality.py --seeds 10 --budget 100 --methods bohpo-tpe,bohpo-tpe-univariate,optuna-tpe,\
         optuna-tpe-univariate,random --problems standard --pairs bohpo-tpe:optuna-tpe,\
         bohpo-tpe-univariate:optuna-tpe-univariate --out benchmarks/results/tpe_quality.md
