@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 from torch import Tensor
@@ -46,8 +47,10 @@ class ParameterGroup:
     space: Space
 
 
-def parameter_groups(space: Space) -> list[ParameterGroup]:
-    """The groups of ``space``'s parameters that share an activation rule, ordered by their first parameter."""
+@lru_cache(maxsize=64)
+def parameter_groups(space: Space) -> tuple[ParameterGroup, ...]:
+    """The groups of ``space``'s parameters that share an activation rule, ordered by their first parameter (cached
+    per space: every fit and every ask reads them)."""
     conditions = space.conditions
 
     def chain(name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -68,7 +71,7 @@ def parameter_groups(space: Space) -> list[ParameterGroup]:
         groups.append(
             ParameterGroup(names, tuple(positions), torch.tensor(columns), Space({n: space[n] for n in names}))
         )
-    return groups
+    return tuple(groups)
 
 
 class TreeMixture:
@@ -80,7 +83,7 @@ class TreeMixture:
         mixtures: One mixture per group, on the group's columns (its ``space``'s layout).
     """
 
-    def __init__(self, space: Space, groups: list[ParameterGroup], mixtures: list[ParzenMixture]) -> None:
+    def __init__(self, space: Space, groups: tuple[ParameterGroup, ...], mixtures: list[ParzenMixture]) -> None:
         if len(groups) != len(mixtures):
             raise ValueError(f"one mixture per group: {len(groups)} groups, {len(mixtures)} mixtures")
         self.space, self.groups, self.mixtures = space, groups, mixtures
@@ -106,12 +109,10 @@ class TreeMixture:
 
     def log_density(self, X: Tensor) -> Tensor:
         """X: (..., D) -> (...): the sum over the groups active in each point of the group's log density."""
-        flat = X.reshape(-1, X.shape[-1])
-        active = self.space.active_mask(flat)  # (b, d)
-        total = flat.new_zeros(flat.shape[0])
-        for group, mixture in zip(self.groups, self.mixtures, strict=True):  # summed in group order, as recorded
-            term = mixture.log_density(flat[:, group.columns.to(flat.device)])
-            total = total + torch.where(active[:, group.positions[0]], term, 0.0)
+        terms = self.log_group_terms(X.reshape(-1, X.shape[-1]))  # (b, G)
+        total = terms[:, 0]
+        for g in range(1, terms.shape[1]):  # summed group by group, the order the recorded runs used
+            total = total + terms[:, g]
         return total.reshape(X.shape[:-1])
 
     def log_group_terms(self, X: Tensor) -> Tensor:
