@@ -84,6 +84,9 @@ PROBLEMS: dict[str, Callable[[], Problem]] = {
     "jenatton": lambda: make_problem("jenatton"),
     "model-selection-wine": lambda: make_problem("model-selection-wine"),
     "mlp-depth-wine": lambda: make_problem("mlp-depth-wine"),
+    # the same trees on another dataset: fresh problems for what was measured on the ones above
+    "model-selection-breast-cancer": lambda: make_problem("model-selection-breast-cancer"),
+    "mlp-depth-breast-cancer": lambda: make_problem("mlp-depth-breast-cancer"),
 }
 SYNTHETIC = ("branin", "hartmann6", "ackley-5", "levy-8", "rosenbrock-4", "styblinski-tang-8", "mixed-branin")
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -242,6 +245,8 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
     "bohpo-declared-order": _values_bohpo_declared_order,
     "bohpo-tpe": partial(_values_bohpo_tpe, multivariate=True),
     "bohpo-tpe-univariate": partial(_values_bohpo_tpe, multivariate=False),
+    # the GP on a conditional space reading an inactive parameter's placeholder as a value (before the arcs)
+    "bohpo-placeholder": partial(_values_bohpo, output_transform="yeo-johnson", inactive="placeholder"),
     # searchers on a conditional problem with its conditions dropped (every parameter always searched)
     "bohpo-flat": partial(_values_flattened, method="bohpo"),
     "bohpo-tpe-flat": partial(_values_flattened, method="bohpo-tpe"),

@@ -491,6 +491,34 @@ class Space:
                     given[name] = config[name]
         return names
 
+    def active_probabilities(self) -> dict[str, float]:
+        """``{name: probability}`` that each parameter is active in a uniform sample (:meth:`sample`): the product,
+        down its chain of parents, of each parent's mass on the values that activate the child (a categorical's
+        choices 1/k each, an int's the width of its encoded cell). 1.0 for every parameter of a space without
+        conditions.
+
+        Example:
+            >>> svm = Space({"kernel": Categorical(["rbf", "poly", "linear"]), "degree": Int(2, 5)},
+            ...             conditions={"degree": {"kernel": "poly"}})
+            >>> svm.active_probabilities()
+            {'kernel': 1.0, 'degree': 0.3333333333333333}
+        """
+        probability: dict[str, float] = {}
+        for name in self._params:  # parents first
+            condition = self._conditions.get(name)
+            if condition is None:
+                probability[name] = 1.0
+                continue
+            parent = self._params[condition.parent]
+            if isinstance(parent, Categorical):
+                mass = len(condition.values) / len(parent.choices)
+            else:
+                u = cast(Int, parent)._encode_column(torch.tensor(condition.values, dtype=torch.float64))
+                lower, upper = cast(Int, parent).cell_edges(u)
+                mass = float((upper - lower).sum())
+            probability[name] = probability[condition.parent] * mass
+        return probability
+
     def active_mask(self, X: Tensor) -> Tensor:
         """(n, d) bool: which parameters are active in each row of ``X`` (n, D), read from the parents' columns.
         All true for a space without conditions."""

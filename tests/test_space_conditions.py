@@ -84,6 +84,27 @@ def test_encode_decode_snap_and_the_active_mask_agree(seed: int) -> None:
     torch.testing.assert_close(space.snap(snapped), snapped, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("seed", range(0, 40, 4))
+def test_active_probabilities_match_the_frequencies_of_uniform_samples(seed: int) -> None:
+    space = _random_tree(seed)
+    n = 40_000
+    configs = space.sample(n, generator=torch.Generator().manual_seed(seed))
+    for name, probability in space.active_probabilities().items():
+        frequency = sum(name in config for config in configs) / n
+        # binomial standard error at most 0.0025: 5 of them is a test that fails on a wrong mass, not on chance
+        assert frequency == pytest.approx(probability, abs=0.0125), name
+    assert set(Space({"x": Float(0.0, 1.0)}).active_probabilities().values()) == {1.0}
+
+
+def test_an_int_parent_gives_its_values_the_mass_of_their_cells() -> None:
+    space = Space({"n": Int(1, 100, log=True), "w": Float(0.0, 1.0)}, conditions={"w": {"n": [1, 2]}})
+    # sampled log-uniformly by cells: 1 and 2 hold [log 0.5, log 2.5] of [log 0.5, log 100.5]
+    expected = math.log(2.5 / 0.5) / math.log(100.5 / 0.5)
+    assert space.active_probabilities()["w"] == pytest.approx(expected, rel=1e-12)
+    configs = space.sample(40_000, generator=torch.Generator().manual_seed(0))
+    assert sum("w" in c for c in configs) / 40_000 == pytest.approx(expected, abs=0.0125)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_grid_holds_every_tree_once_and_json_round_trips(seed: int) -> None:
     space = _random_tree(seed)

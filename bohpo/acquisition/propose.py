@@ -340,12 +340,11 @@ class Proposer:
                 "surrogate keeps its fit and warm start, so two searchers sharing one would overwrite each other's; "
                 "give each its own"
             )
-        if supports(surrogate, SpaceBound):  # last: a refused proposer leaves the surrogate as it was
-            cast(SpaceBound, surrogate).bind(space)
+        chosen = default_surrogate() if surrogate is None else surrogate
+        if supports(chosen, SpaceBound):  # last: a refused proposer leaves the surrogate as it was
+            cast(SpaceBound, chosen).bind(space)
         self.space = space
-        self.surrogate: GaussianSurrogate | DensityRatioSurrogate = (
-            default_surrogate() if surrogate is None else surrogate
-        )
+        self.surrogate: GaussianSurrogate | DensityRatioSurrogate = chosen
         self.acquisition = acquisition
         self.optimizer: AcquisitionOptimizer = default_optimizer(surrogate) if optimizer is None else optimizer
         self.batch: BatchRule = (KrigingBeliever() if gaussian else ConstantLiar()) if batch is None else batch

@@ -15,17 +15,19 @@ from bohpo.surrogates.base import (
     supports,
 )
 from bohpo.surrogates.gp import GP, CholeskyError
-from bohpo.surrogates.gp_parts import BoxLengthscalePrior, CategoryBlocks
+from bohpo.surrogates.gp_parts import ArcInputs, BoxLengthscalePrior, CategoryBlocks, ConditionalArcs
 from bohpo.surrogates.tpe import TPE
 from bohpo.surrogates.transforms import KumaraswamyWarp, YeoJohnson
 
 __all__ = [
     "GP",
     "TPE",
+    "ArcInputs",
     "BoxLengthscalePrior",
     "CategoryBlocks",
     "CholeskyError",
     "ConditionableSurrogate",
+    "ConditionalArcs",
     "DensityRatioSurrogate",
     "FactorisingDensityRatio",
     "GaussianSurrogate",

@@ -20,7 +20,9 @@ default, log-normal(-4, 1), holds the noise near 1e-3 of the spread of z, so the
 at the incumbent, and expected improvement keeps sampling around it. This one lets the noise fall to its floor.
 One-hot columns of a categorical, and integer columns, are columns of the unit cube like any other: an int's value
 sits at the centre of its cell, so ints one apart are one cell width apart. The acquisition optimizer keeps both
-discrete.
+discrete. On a conditional space (once bound), each conditional float or int enters the kernel on an arc around a
+point that stands for "inactive" (:class:`ConditionalArcs`: two kernel columns sharing one lengthscale), so the
+kernel's inputs are E >= D columns; ``lengthscale`` still reports one per encoded column.
 
 What bohpo adds is speed on the hot path. At the sizes BO works at (n up to a few thousand), gpytorch's general
 lazy-tensor machinery costs ten times the arithmetic. Two quantities are computed densely instead:
@@ -58,15 +60,24 @@ from bohpo._checks import check_count, is_real
 from bohpo._threads import single_threaded_blas
 from bohpo.errors import NumericalWarning
 from bohpo.space import Space
-from bohpo.surrogates.gp_parts import BoxLengthscalePrior, CategoryBlocks
+from bohpo.surrogates.gp_parts import ArcInputs, BoxLengthscalePrior, CategoryBlocks, ConditionalArcs
 from bohpo.surrogates.transforms import KumaraswamyWarp, YeoJohnson
 
-__all__ = ["GP", "BoxLengthscalePrior", "CategoryBlocks", "CholeskyError", "matern52", "robust_cholesky"]
+__all__ = [
+    "GP",
+    "BoxLengthscalePrior",
+    "CategoryBlocks",
+    "CholeskyError",
+    "ConditionalArcs",
+    "matern52",
+    "robust_cholesky",
+]
 
 _JITTERS = (0.0, 1e-8, 1e-6, 1e-4)  # added to the diagonal, relative to its mean, until the factorisation succeeds
 _LOG_2PI = math.log(2 * math.pi)
 _OUTPUT_TRANSFORMS = (None, "yeo-johnson", "robust-yeo-johnson")
 _CATEGORY_KERNELS = ("one-hot", "overlap")
+_INACTIVE_HANDLING = ("arc", "placeholder")
 _LENGTHSCALE_PRIORS = ("dimension-scaled", "box")
 _MIN_LENGTHSCALE = 2.5e-2
 _MIN_OUTPUTSCALE = 1e-4
@@ -124,6 +135,12 @@ class GP:
             not better on mixed problems (it costs the mixed Branin, whose categories share one function, nearly
             two orders of magnitude of regret), so one-hot stays the default. Unbound, the GP treats every column as
             numeric whatever this says.
+        inactive: How a conditional space's inactive parameters enter the kernel once bound: ``"arc"`` (default),
+            each conditional float or int on an arc around a point that stands for "inactive", so the kernel ignores
+            the parameter between two rows where it is inactive (:class:`ConditionalArcs`), and the lengthscale
+            prior scaled to the expected number of active columns; or ``"placeholder"``, the encoding's fixed
+            middle value read as a value, the prior scaled to every column. ``benchmarks/results/conditional/``
+            measures both. A space without conditions is the same either way.
 
     Attributes:
         model: The fitted BoTorch ``SingleTaskGP`` (on standardised values), for anything BoTorch can do with it.
@@ -146,11 +163,14 @@ class GP:
         output_transform: str | None = None,
         input_warping: bool | Sequence[int] = False,
         categories: str = "one-hot",
+        inactive: str = "arc",
     ) -> None:
         if lengthscale_prior not in _LENGTHSCALE_PRIORS:
             raise ValueError(f"lengthscale_prior must be one of {_LENGTHSCALE_PRIORS}, got {lengthscale_prior!r}")
         if categories not in _CATEGORY_KERNELS:
             raise ValueError(f"categories must be one of {_CATEGORY_KERNELS}, got {categories!r}")
+        if inactive not in _INACTIVE_HANDLING:
+            raise ValueError(f"inactive must be one of {_INACTIVE_HANDLING}, got {inactive!r}")
         self.max_iter = check_count(max_iter, "max_iter", minimum=1)
         if not isinstance(warm_start, bool):
             raise TypeError(f"warm_start must be a bool, got {warm_start!r}")
@@ -164,8 +184,10 @@ class GP:
         self.output_transform = output_transform
         self.input_warping = input_warping
         self.categories = categories
+        self.inactive = inactive
         self.lengthscale_prior = lengthscale_prior
         self.blocks: CategoryBlocks | None = None  # the bound space's categoricals
+        self.arcs: ConditionalArcs | None = None  # the bound space's conditional numeric parameters, with "arc"
         self._warm: dict[str, Tensor] | None = None  # raw hyperparameters of the last fit
         self._fitted = False
 
@@ -173,18 +195,21 @@ class GP:
         return (
             f"GP(lengthscale_prior={self.lengthscale_prior!r}, max_iter={self.max_iter}, warm_start={self.warm_start}, "
             f"output_transform={self.output_transform!r}, input_warping={self.input_warping!r}, "
-            f"categories={self.categories!r})"
+            f"categories={self.categories!r}, inactive={self.inactive!r})"
         )
 
     def bind(self, space: Space) -> GP:
         """Learn ``space``'s layout: with ``categories="overlap"``, the one-hot columns of each categorical then share
-        one lengthscale, capped so that two different choices are never more than 90% correlated. Returns ``self``.
+        one lengthscale, capped so that two different choices are never more than 90% correlated; with
+        ``inactive="arc"`` and conditions, each conditional float or int enters the kernel on an arc. Returns
+        ``self``.
 
         Unbound, or with ``categories="one-hot"``, every encoded column has its own lengthscale.
         """
         if not isinstance(space, Space):
             raise TypeError(f"bind takes a bohpo Space, got {type(space).__name__}")
         self.blocks = CategoryBlocks.of(space)
+        self.arcs = ConditionalArcs.of(space) if space.conditions and self.inactive == "arc" else None
         return self
 
     # -- fitting ------------------------------------------------------------------------------------------------
@@ -211,7 +236,7 @@ class GP:
         if not torch.isfinite(sigma) or sigma <= 1e-300 * max(1.0, float(mu.abs())):
             sigma = y.new_tensor(1.0)  # constant values: nothing to scale
         z = (y - mu) / sigma
-        blocks = self._blocks(X.shape[-1])
+        blocks = self._ties(X.shape[-1])
         model = self._new_model(X, z)
         start = self._warm if self.warm_start else None
         if start is None and X.shape[0] >= SUBSET_FIT_FROM:
@@ -232,8 +257,9 @@ class GP:
     def _new_model(self, X: Tensor, z: Tensor) -> SingleTaskGP:
         """This GP's model on X (m, D), z (m,), its hyperparameters at their initial values."""
         return _build_model(
-            X, z, warp_columns=self._warp_columns(X.shape[-1]), box_prior=self.lengthscale_prior == "box"
-        )
+            X, z, warp_columns=self._warp_columns(X.shape[-1]), box_prior=self.lengthscale_prior == "box",
+            arcs=self.arcs,
+        )  # fmt: skip
 
     def _subset_fit(self, X: Tensor, z: Tensor, blocks: CategoryBlocks | None) -> dict[str, Tensor]:
         """The raw hyperparameters fitted to SUBSET_FIT_SIZE of the n points, evenly spread in the order told
@@ -245,13 +271,16 @@ class GP:
         _maximise_posterior(model, X_sub, z_sub, max_iter=self.max_iter, blocks=blocks)
         return _raw_of(model)
 
-    def _blocks(self, D: int) -> CategoryBlocks | None:
-        """The categorical blocks the fit ties, or None (one-hot columns, or no categoricals)."""
-        if self.categories != "overlap" or self.blocks is None:
-            return None
-        if self.blocks.dim != D:
-            raise ValueError(f"the GP was bound to a space of {self.blocks.dim} columns, but X has {D}")
-        return self.blocks if self.blocks.blocks else None
+    def _ties(self, D: int) -> CategoryBlocks | None:
+        """The lengthscales the fit ties, on the kernel's columns: the categorical blocks (with ``"overlap"``) and
+        the arcs' pairs; or None."""
+        blocks = self.blocks if self.categories == "overlap" else None
+        layout = blocks if self.arcs is None else self.arcs.space
+        if layout is not None and layout.dim != D:  # one-hot columns without arcs need no layout: any data fits
+            raise ValueError(f"the GP was bound to a space of {layout.dim} columns, but X has {D}")
+        if self.arcs is not None:
+            return self.arcs.ties(blocks)
+        return blocks if blocks is not None and blocks.blocks else None
 
     def _warp_columns(self, D: int) -> list[int] | None:
         if self.input_warping is False:
@@ -270,13 +299,15 @@ class GP:
             )
         self.model = model
         self._X, self._z, self._L = X, z, L
-        self._lengthscale = _lengthscale(self.model).detach()
-        self._X_scaled = _warp(model, X).detach() / self._lengthscale  # (n, D), kept for predict
+        self._lengthscale = _lengthscale(self.model).detach()  # (E,)
+        self._X_scaled = _inputs(model, X).detach() / self._lengthscale  # (n, E), kept for predict
         self._X_scaled_sq = self._X_scaled.square().sum(-1)  # (n,)
         self._alpha = torch.cholesky_solve(z.unsqueeze(-1), L).squeeze(-1)  # (n,)
         self._outputscale = _outputscale(self.model).detach()
         # what predict reads at every call of the acquisition optimizer, looked up or computed once here
         self._input_warp = getattr(model, "input_warp", None)
+        transform = getattr(model, "input_transform", None)
+        self._arcs = transform.arcs if isinstance(transform, ArcInputs) else None
         self._var_floor = 1e-10 * self._outputscale
 
     # -- reading ------------------------------------------------------------------------------------------------
@@ -288,8 +319,10 @@ class GP:
 
     @property
     def lengthscale(self) -> Tensor:
-        """(D,) the fitted lengthscales, one per encoded column."""
+        """(D,) the fitted lengthscales, one per encoded column (a conditional parameter's, its arc's)."""
         self._check_fitted()
+        if self._arcs is not None:
+            return self._lengthscale[torch.as_tensor(self._arcs.first_columns(), device=self._lengthscale.device)]
         return self._lengthscale
 
     @property
@@ -314,6 +347,8 @@ class GP:
         Xf = X.reshape(-1, X.shape[-1])  # (m, D)
         if self._input_warp is not None:
             Xf = self._input_warp(Xf)
+        if self._arcs is not None:
+            Xf = self._arcs.embed(Xf)  # (m, E)
         mean, var = _MaternPosterior.apply(
             Xf, self._X_scaled, self._X_scaled_sq, self._lengthscale, self._outputscale, self._alpha, self._L
         )
@@ -340,7 +375,7 @@ class GP:
         X, y = _check_data(X, y)
         if self._transform is not None:
             y = self._transform(y)
-        return _negative_log_posterior(self.model, X, (y - self._mu) / self._sigma, self._blocks(X.shape[-1]))
+        return _negative_log_posterior(self.model, X, (y - self._mu) / self._sigma, self._ties(X.shape[-1]))
 
     # -- warm-start state ---------------------------------------------------------------------------------------
     def warm_state(self) -> dict[str, list[float]] | None:
@@ -381,18 +416,28 @@ def _check_data(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _build_model(
-    X: Tensor, z: Tensor, *, warp_columns: list[int] | None = None, box_prior: bool = False
+    X: Tensor,
+    z: Tensor,
+    *,
+    warp_columns: list[int] | None = None,
+    box_prior: bool = False,
+    arcs: ConditionalArcs | None = None,
 ) -> SingleTaskGP:
     """The BoTorch model: zero mean (z is standardised), output scale x Matérn-5/2 ARD, Gaussian noise; with
     ``warp_columns``, a :class:`KumaraswamyWarp` of those columns as the submodule ``input_warp`` (its parameters and
-    priors are then the model's)."""
+    priors are then the model's); with ``arcs``, the kernel reads X (n, D) embedded by them (the model's
+    ``input_transform``, :class:`ArcInputs`), with one lengthscale per kernel column (E) and the prior scaled to
+    their ``effective_dim``."""
     D = X.shape[-1]
+    scaled_to = D if arcs is None else arcs.effective_dim
     lengthscale_prior: Prior = (
-        BoxLengthscalePrior() if box_prior else LogNormalPrior(loc=math.sqrt(2) + math.log(D) / 2, scale=math.sqrt(3))
+        BoxLengthscalePrior()
+        if box_prior
+        else LogNormalPrior(loc=math.sqrt(2) + math.log(scaled_to) / 2, scale=math.sqrt(3))
     )
     matern = MaternKernel(
         nu=2.5,
-        ard_num_dims=D,
+        ard_num_dims=D if arcs is None else arcs.dim,
         lengthscale_prior=lengthscale_prior,
         lengthscale_constraint=GreaterThan(
             _MIN_LENGTHSCALE, transform=None, initial_value=_prior_mode(lengthscale_prior)
@@ -418,16 +463,19 @@ def _build_model(
             likelihood=likelihood,
             mean_module=ZeroMean(),
             outcome_transform=None,
+            input_transform=None if arcs is None else ArcInputs(arcs),
         )
     if warp_columns is not None:
         model.input_warp = KumaraswamyWarp(warp_columns, dim=D)
     return model.to(dtype=X.dtype, device=X.device)
 
 
-def _warp(model: SingleTaskGP, X: Tensor) -> Tensor:
-    """X (m, D) through the model's input warp, if it has one."""
+def _inputs(model: SingleTaskGP, X: Tensor) -> Tensor:
+    """X (m, D) as the kernel reads it: through the model's input warp, if it has one, then its arcs (m, E)."""
     warp = getattr(model, "input_warp", None)
-    return X if warp is None else warp(X)
+    W = X if warp is None else warp(X)
+    transform = getattr(model, "input_transform", None)
+    return W if transform is None else transform.transform(W)
 
 
 def _raw_of(model: SingleTaskGP) -> dict[str, Tensor]:
@@ -506,7 +554,7 @@ class _MaternPosterior(torch.autograd.Function):
 
 
 def _lengthscale(model: SingleTaskGP) -> Tensor:
-    return model.covar_module.base_kernel.lengthscale.reshape(-1)  # (D,)
+    return model.covar_module.base_kernel.lengthscale.reshape(-1)  # (E,)
 
 
 def _outputscale(model: SingleTaskGP) -> Tensor:
@@ -515,7 +563,7 @@ def _outputscale(model: SingleTaskGP) -> Tensor:
 
 def _kernel_matrix(model: SingleTaskGP, X: Tensor) -> Tensor:
     """(n, n) kernel matrix of X plus the noise variance on the diagonal."""
-    W = _warp(model, X)
+    W = _inputs(model, X)
     K = _outputscale(model) * matern52(W, W, _lengthscale(model))
     return K + model.likelihood.noise * torch.eye(X.shape[0], dtype=X.dtype, device=X.device)
 
@@ -551,6 +599,7 @@ def _loss_with_gradient(model: SingleTaskGP, X: Tensor, z: Tensor, blocks: Categ
     d/dl_j = 0.5 s sum_ik W_ik M_ik (x_ij - x_kj)^2 / l_j^3,  d/ds = 0.5 sum_ik W_ik Kf_ik,  d/dnoise = 0.5 tr W.
     """
     n = X.shape[0]
+    X = _inputs(model, X)  # (n, E): no input warp on this path (it takes autograd's)
     ls, s = _lengthscale(model).detach(), _outputscale(model).detach()
     noise = model.likelihood.noise.detach()
     A = X / ls
