@@ -14,6 +14,7 @@ from bohpo.surrogates import GP
 from bohpo.surrogates import gp as gp_module
 from bohpo.surrogates.gp import ConditionalArcs, matern52
 from tests.conftest import DEVICES, DTYPES
+from tests.surrogates.test_gp import closed_form_and_autograd
 from tests.test_space_conditions import _random_tree
 
 RADIUS = 2 / math.pi  # where "inactive" sits from every active value, in units of the parameter's range
@@ -101,17 +102,10 @@ def test_the_closed_form_gradient_with_arcs_matches_autograd_and_finite_differen
     z = (y - y.mean()) / y.std()
     with torch.no_grad():  # away from the optimum, where the gradient is not small
         model.covar_module.base_kernel.raw_lengthscale.copy_(torch.linspace(0.2, 1.5, 10).reshape(1, -1))
-    for p in model.parameters():
-        p.requires_grad_(True)
-    grads = []
-    for objective in (gp_module._loss_with_gradient, gp_module._loss_with_autograd):
-        for p in model.parameters():
-            p.grad = None
-        loss = objective(model, X, z, ties)
-        grads.append((loss.item(), [p.grad.clone() for p in model.parameters()]))  # type: ignore[union-attr]
-    assert grads[0][0] == pytest.approx(grads[1][0], rel=1e-8)
-    for closed, auto in zip(grads[0][1], grads[1][1], strict=True):
-        torch.testing.assert_close(closed, auto, rtol=1e-5, atol=1e-8)
+    (closed_loss, closed), (auto_loss, auto) = closed_form_and_autograd(model, X, z, ties)
+    assert closed_loss == pytest.approx(auto_loss, rel=1e-8)
+    for name in closed:
+        torch.testing.assert_close(closed[name], auto[name], rtol=1e-5, atol=1e-8)
     raw = model.covar_module.base_kernel.raw_lengthscale
     h = 1e-6
     for i in (0, 5, 9):  # a plain column and two arcs' columns, by central differences
@@ -121,7 +115,6 @@ def test_the_closed_form_gradient_with_arcs_matches_autograd_and_finite_differen
             raw.view(-1)[i] -= 2 * h
             down = gp_module._negative_log_posterior(model, X, z, ties).item()
             raw.view(-1)[i] += h
-        closed = dict(zip([name for name, _ in model.named_parameters()], grads[0][1], strict=True))
         gradient = closed["covar_module.base_kernel.raw_lengthscale"].view(-1)[i].item()
         assert gradient == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-8)
 
