@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -115,8 +116,7 @@ class ConditionalArcs:
     A conditional categorical needs nothing: its one-hot block is all zeros where it is inactive, already one
     column's width from every choice and nothing from another inactive row.
 
-    Args (see :meth:`of`):
-        space: The conditional space.
+    Built by :meth:`of`.
 
     Attributes:
         space: The space the columns come from.
@@ -167,18 +167,27 @@ class ConditionalArcs:
 
     def first_columns(self) -> np.ndarray:
         """(D,) the kernel column of each encoded column (an arc's first)."""
+        return self._first_columns.copy()
+
+    @cached_property
+    def _first_columns(self) -> np.ndarray:
         first = np.zeros(self.space.dim, dtype=np.int64)
         for e in range(self.dim - 1, -1, -1):
             first[self.source[e]] = e
         return first
+
+    @cached_property
+    def _arc_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(k,) each arc's encoded column, parameter index and first kernel column."""
+        columns, indices = (np.asarray(v, dtype=np.int64) for v in zip(*self.arcs, strict=True))
+        return columns, indices, self._first_columns[columns]
 
     def embed(self, X: Tensor) -> Tensor:
         """X (m, D) in the encoding -> (m, E) as the kernel sees it; differentiable in X's numeric columns."""
         out = X[:, torch.as_tensor(self.source, device=X.device)]
         if not self.arcs:
             return out
-        columns, indices = (torch.as_tensor(v, device=X.device) for v in zip(*self.arcs, strict=True))
-        first = torch.as_tensor(self.first_columns()[columns.cpu().numpy()], device=X.device)  # (k,)
+        columns, indices, first = (torch.as_tensor(v, device=X.device) for v in self._arc_layout)  # each (k,)
         on = self.space.active_mask(X.detach())[:, indices].to(X.dtype)  # (m, k), from the parents' columns
         angle = _ARC_ANGLE * X[:, columns]  # (m, k)
         out[:, first] = on * (_ARC_RADIUS * torch.sin(angle))
