@@ -43,11 +43,6 @@ def _svm_data(n: int = 40, seed: int = 0) -> tuple[Tensor, Tensor]:
     return space.encode(configs), torch.tensor(values, dtype=torch.float64)
 
 
-def _arc_distance(arcs: ConditionalArcs, a: Tensor, b: Tensor) -> Tensor:
-    """Euclidean distance between two rows' embeddings."""
-    return (arcs.embed(a) - arcs.embed(b)).norm(dim=-1)
-
-
 @pytest.mark.parametrize("seed", range(0, 40, 5))
 def test_an_arc_ignores_an_inactive_parameter_and_holds_it_at_one_distance_from_every_value(seed: int) -> None:
     space = _random_tree(seed)
@@ -77,13 +72,11 @@ def test_an_arc_ignores_an_inactive_parameter_and_holds_it_at_one_distance_from_
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_the_arc_kernel_is_positive_definite_on_random_trees(seed: int) -> None:
+def test_the_arc_kernel_has_no_negative_eigenvalue_on_random_trees(seed: int) -> None:
     space = _random_tree(seed)
     arcs = ConditionalArcs.of(space)
     g = torch.Generator().manual_seed(seed)
-    X = space.encode(space.sample(25, generator=g))
-    X = X[torch.unique(arcs.embed(X), dim=0, return_inverse=True)[1].unique()]  # distinct rows as the kernel sees them
-    E = arcs.embed(X)
+    E = arcs.embed(space.encode(space.sample(25, generator=g)))
     lengthscale = 0.2 + torch.rand(arcs.dim, generator=g, dtype=torch.float64)
     for start, stop in arcs.ties(None).pairs:
         lengthscale[start:stop] = lengthscale[start]
