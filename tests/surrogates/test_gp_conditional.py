@@ -172,6 +172,22 @@ def test_the_arcs_prior_is_scaled_to_the_expected_active_columns() -> None:
     assert placeholder.loc.item() == pytest.approx(math.sqrt(2) + math.log(space.dim) / 2)
 
 
+def test_an_arcs_lengthscale_prior_counts_once() -> None:
+    space = _svm_space()
+    X, y = _svm_data()
+    gp = GP().bind(space)
+    ties = gp._ties(space.dim)
+    assert ties is not None
+    model = gp.fit(X, y).model
+    z = (y - y.mean()) / y.std()
+    untied = gp_module._negative_log_posterior(model, X, z)
+    tied = gp_module._negative_log_posterior(model, X, z, ties)
+    kernel = model.covar_module.base_kernel
+    log_prior = kernel.lengthscale_prior.log_prob(kernel.lengthscale).reshape(-1)  # (E,)
+    extra = sum(0.5 * log_prior[start:stop].sum() for start, stop in ties.pairs)  # each pair's second count
+    assert (tied - untied).item() == pytest.approx(extra.item() / X.shape[0], rel=1e-10)
+
+
 def test_without_conditions_the_arcs_change_nothing() -> None:
     space = Space({"x": Float(0.0, 1.0), "c": Categorical(["a", "b"]), "k": Int(0, 4)})
     configs = space.sample(30, generator=torch.Generator().manual_seed(0))
