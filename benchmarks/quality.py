@@ -238,6 +238,8 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
     "bohpo-box": partial(_values_bohpo, output_transform="yeo-johnson", lengthscale_prior="box"),
     # Yeo-Johnson on values standardised by median and interquartile range (huge failure values do not blind it)
     "bohpo-robust-yj": partial(_values_bohpo, output_transform="robust-yeo-johnson"),
+    # every fit from the last fit's hyperparameters only (the default before fits were restarted from the priors)
+    "bohpo-warm-only": partial(_values_bohpo, output_transform="yeo-johnson", restart_from_prior=False),
     # exploration policies of the BO step: the model alone, and space-filling points on near ties as well
     "bohpo-model-only": partial(_values_bohpo_policy, policy="model-only"),
     "bohpo-ties-near": partial(_values_bohpo_policy, policy="ties-near"),
@@ -264,7 +266,7 @@ def run_one(method: str, problem_name: str, seed: int, budget: int) -> dict[str,
     """One run: the values in evaluation order, and the seconds it took (single thread)."""
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
-    problem = PROBLEMS[problem_name]()
+    problem = PROBLEMS[problem_name]() if problem_name in PROBLEMS else make_problem(problem_name)
     start = time.perf_counter()
     values = METHODS[method](problem, seed, budget)
     return {
@@ -400,8 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="markdown report; the raw runs go beside it as JSON, run by run")
     parser.add_argument(
-        "--merge", type=Path, nargs="*", default=[],
-        help="also report the runs of these JSON files (a later file wins on the same method, problem and seed)",
+        "--merge", nargs="*", default=[],
+        help="also report the runs of these JSON files (a later file wins on the same method, problem and seed); "
+        "PATH@OLD=NEW: only that file's runs of method OLD, as method NEW (a former default against a new one)",
     )  # fmt: skip
     parser.add_argument("--note", default="", help="a paragraph placed under the command in the report")
     parser.add_argument("--pairs", default="", help="A:B,C:D: methods compared problem by problem")
@@ -414,7 +417,13 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--pairs takes METHOD:METHOD items of known methods, got {':'.join(pair)!r}")
     for name in problems:
         if name not in PROBLEMS:
-            parser.error(f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}, and the groups {', '.join(GROUPS)}")
+            try:
+                make_problem(name)
+            except ValueError:
+                parser.error(
+                    f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}, the groups {', '.join(GROUPS)}, and "
+                    "any name bohpo.problems.make_problem takes (such as michalewicz-5)"
+                )
     for name in methods:
         if name not in METHODS:
             parser.error(f"unknown method {name!r}; known: {', '.join(METHODS)}")
@@ -433,8 +442,16 @@ def main(argv: list[str] | None = None) -> int:
                     raw.parent.mkdir(parents=True, exist_ok=True)
                     raw.write_text(json.dumps(runs))
     merged: dict[tuple[str, str, int], dict[str, Any]] = {}
-    for path in args.merge:  # a later file wins on the same (method, problem, seed); this call's runs win over all
-        merged |= {(r["method"], r["problem"], r["seed"]): r for r in json.loads(path.read_text())}
+    for item in args.merge:  # a later file wins on the same (method, problem, seed); this call's runs win over all
+        path, _, rename = item.partition("@")
+        old, _, new = rename.partition("=")
+        if rename and not (old and new):
+            parser.error(f"--merge takes PATH or PATH@OLD=NEW, got {item!r}")
+        for r in json.loads(Path(path).read_text()):
+            if rename and r["method"] != old:
+                continue
+            r = r | {"method": new} if rename else r
+            merged[(r["method"], r["problem"], r["seed"])] = r
     mine = {(r["method"], r["problem"], r["seed"]) for r in runs}
     runs += [r for key, r in merged.items() if key not in mine]
     text = report(runs, budget=args.budget, pairs=pairs)  # type: ignore[arg-type]

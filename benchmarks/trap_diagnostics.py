@@ -14,6 +14,10 @@ higher than the chosen point, the maximiser would be at fault; if x* scores far 
 fitted lengthscales, output scale and noise, and the log marginal likelihood (the data term) at each fit. It separates
 what a prior does to one fit from what it does to the points a run goes on to choose.
 
+``modes``: the first ``n`` points of a run whose GP was only ever warm-started (the default before
+``restart_from_prior``), fitted warm along them as that run's GP was and fitted from the priors' modes: their log
+posteriors show where a warm start alone stays in a worse mode (``benchmarks/results/traps/restart.md``).
+
 ``variants``: Levy-8 (or any ``quality.py`` problem) under one change to the default at a time:
     - ``no-incumbents``: the acquisition optimizer's pool without the perturbed incumbents and without the warm start
       from the best point (Sobol points only, as BoTorch's ``optimize_acqf`` starts);
@@ -32,6 +36,7 @@ The runs are written as ``quality.py`` writes them (so ``quality.py --merge`` re
 
     python benchmarks/trap_diagnostics.py maximiser --seed 0
     python benchmarks/trap_diagnostics.py priors --problem levy-8 --seed 0 --n 20
+    python benchmarks/trap_diagnostics.py modes --problem levy-8 --seed 2 --n 20
     python benchmarks/trap_diagnostics.py variants --variant noise-lognormal --problem levy-8 --seeds 10 \
         --out /tmp/levy_noise.json
 
@@ -126,6 +131,32 @@ def priors(problem_name: str, seed: int, n: int) -> None:
             f"{problem_name} seed {seed} n={n} {prior:16s} lengthscales [{lengthscales}] output scale "
             f"{float(gp_module._outputscale(gp.model)):.2f} noise {float(gp.model.likelihood.noise):.1e} "
             f"log likelihood {log_posterior - log_prior:.1f}"
+        )
+
+
+def modes(problem_name: str, seed: int, n: int) -> None:
+    """The first ``n`` points of a run with warm-started fits only (``GP(restart_from_prior=False)``, the default
+    before restarts): the GP refitted warm along them, as that run's GP was, against one fitted from the priors' modes
+    (what ``restart_from_prior`` adds), each with its log posterior (the loss ``fit`` minimises, times n)."""
+    problem = quality.PROBLEMS[problem_name]() if problem_name in quality.PROBLEMS else make_problem(problem_name)
+    space = problem.space
+    warm_only = BayesianOptimizer(
+        space, seed=seed, surrogate=GP(output_transform="yeo-johnson", restart_from_prior=False)
+    )  # fmt: skip
+    history = minimize(problem, space, warm_only, n).history
+    X = space.encode([t.params for t in history])
+    y = torch.tensor([t.value for t in history], dtype=torch.float64)
+    warm = GP(output_transform="yeo-johnson", restart_from_prior=False)
+    for m in range(warm_only.n_initial, n + 1):
+        warm.fit(X[:m], y[:m])
+    cold = GP(output_transform="yeo-johnson", warm_start=False).fit(X, y)
+    for name, gp in (("warm-started", warm), ("from the priors", cold)):
+        lengthscales = ", ".join(f"{v:.2f}" for v in gp.lengthscale.tolist())
+        log_posterior = -float(gp.negative_log_posterior(X, y)) * n
+        print(
+            f"{problem_name} seed {seed} n={n} {name:15s} log posterior {log_posterior:7.2f} "
+            f"lengthscales [{lengthscales}] output scale {float(gp_module._outputscale(gp.model)):.2f} "
+            f"noise {float(gp.model.likelihood.noise):.1e}"
         )
 
 
@@ -228,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     fits.add_argument("--problem", default="levy-8", choices=sorted(quality.PROBLEMS))
     fits.add_argument("--seed", type=int, default=0)
     fits.add_argument("--n", type=int, default=20)
+    starts = sub.add_parser("modes")
+    starts.add_argument("--problem", default="levy-8")
+    starts.add_argument("--seed", type=int, default=2)
+    starts.add_argument("--n", type=int, default=20)
     runs = sub.add_parser("variants")
     runs.add_argument("--variant", choices=VARIANTS, required=True)
     runs.add_argument("--problem", default="levy-8", help="problems or quality.py's groups of them, comma-separated")
@@ -243,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "priors":
         priors(args.problem, args.seed, args.n)
+        return 0
+    if args.command == "modes":
+        modes(args.problem, args.seed, args.n)
         return 0
     if args.variant == "noise-lognormal":
         _use_lognormal_noise_prior()

@@ -32,7 +32,8 @@ lazy-tensor machinery costs ten times the arithmetic. Two quantities are compute
     - the posterior the acquisition reads, with the same algebra and autograd for the gradient in the inputs.
 Tests check both against gpytorch and BoTorch (the loss, its gradient by finite differences, ``posterior``).
 Hyperparameters are refitted at every ``fit`` by L-BFGS-B, in log space, starting from the previous fit's values (a
-fit with none to start from, on 1000 points or more, starts from a fit on 500 of them: ``SUBSET_FIT_FROM``).
+fit with none to start from, on 1000 points or more, starts from a fit on 500 of them: ``SUBSET_FIT_FROM``), and,
+with ``restart_from_prior``, also from the priors' modes, the fit with the higher posterior kept.
 """
 
 from __future__ import annotations
@@ -120,6 +121,13 @@ class GP:
         max_iter: L-BFGS-B iterations per fit.
         warm_start: Start each fit from the previous fit's hyperparameters (when the dimension matches). A fit
             without them on ``SUBSET_FIT_FROM`` (1000) points or more starts from a fit on ``SUBSET_FIT_SIZE`` (500).
+        restart_from_prior: Fit a warm-started GP from the priors' modes too, and keep whichever of the two fits
+            reaches the higher posterior (at every fit on fewer than 24 points, then ``RESTARTS_PER_DOUBLING`` (16)
+            times while the data doubles: a fit from the priors costs ten warm ones). A warm start alone holds on
+            to what the first points suggested after more points make another explanation far more probable (on
+            Levy-8 after 20 evaluations, a log posterior 7.6 below the cold fit's, with shorter lengthscales and
+            five times the noise). ``benchmarks/results/traps/restart.md`` measures it: level or better on 26
+            problems, and 3 of 180 runs worse than random search's median after 60 evaluations against 7.
         output_transform: ``None`` (values are only standardised) or ``"yeo-johnson"``: a power transform fitted to
             the distinct values at each fit, for heavy-tailed objectives. It is increasing, so the incumbent is kept;
             with it, ``predict`` and ``best_y`` are on the transformed scale (what the acquisitions compare). Or
@@ -164,6 +172,7 @@ class GP:
         input_warping: bool | Sequence[int] = False,
         categories: str = "one-hot",
         inactive: str = "arc",
+        restart_from_prior: bool = True,
     ) -> None:
         if lengthscale_prior not in _LENGTHSCALE_PRIORS:
             raise ValueError(f"lengthscale_prior must be one of {_LENGTHSCALE_PRIORS}, got {lengthscale_prior!r}")
@@ -180,7 +189,10 @@ class GP:
             columns = list(input_warping) if isinstance(input_warping, (list, tuple)) else None
             if columns is None or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in columns):
                 raise ValueError(f"input_warping must be a bool or a list of column indices, got {input_warping!r}")
+        if not isinstance(restart_from_prior, bool):
+            raise TypeError(f"restart_from_prior must be a bool, got {restart_from_prior!r}")
         self.warm_start = warm_start
+        self.restart_from_prior = restart_from_prior
         self.output_transform = output_transform
         self.input_warping = input_warping
         self.categories = categories
@@ -194,8 +206,8 @@ class GP:
     def __repr__(self) -> str:
         return (
             f"GP(lengthscale_prior={self.lengthscale_prior!r}, max_iter={self.max_iter}, warm_start={self.warm_start}, "
-            f"output_transform={self.output_transform!r}, input_warping={self.input_warping!r}, "
-            f"categories={self.categories!r}, inactive={self.inactive!r})"
+            f"restart_from_prior={self.restart_from_prior!r}, output_transform={self.output_transform!r}, "
+            f"input_warping={self.input_warping!r}, categories={self.categories!r}, inactive={self.inactive!r})"
         )
 
     def bind(self, space: Space) -> GP:
@@ -238,12 +250,14 @@ class GP:
         z = (y - mu) / sigma
         blocks = self._ties(X.shape[-1])
         model = self._new_model(X, z)
-        start = self._warm if self.warm_start else None
-        if start is None and X.shape[0] >= SUBSET_FIT_FROM:
-            start = self._subset_fit(X, z, blocks)
-        if start is not None:
-            _load_raw(model, start)
-        _maximise_posterior(model, X, z, max_iter=self.max_iter, blocks=blocks)
+        if self.warm_start and self._warm is not None and _load_raw(model, self._warm):
+            loss = _maximise_posterior(model, X, z, max_iter=self.max_iter, blocks=blocks)
+            if self.restart_from_prior and restarts_from_prior_at(X.shape[0]):
+                cold, cold_loss = self._fit_from_prior(X, z, blocks)
+                if cold_loss < loss:
+                    model = cold
+        else:
+            model, _ = self._fit_from_prior(X, z, blocks)
         for p in model.parameters():
             p.requires_grad_(False)
         self._set_cache(X, z, model)  # raises CholeskyError before anything of this fit is kept
@@ -260,6 +274,14 @@ class GP:
             X, z, warp_columns=self._warp_columns(X.shape[-1]), box_prior=self.lengthscale_prior == "box",
             arcs=self.arcs,
         )  # fmt: skip
+
+    def _fit_from_prior(self, X: Tensor, z: Tensor, blocks: CategoryBlocks | None) -> tuple[SingleTaskGP, float]:
+        """A model fitted to X (n, D), z (n,) from the priors' modes (on ``SUBSET_FIT_FROM`` points or more, from a
+        fit on a subset of them), and the loss it reached."""
+        model = self._new_model(X, z)
+        if X.shape[0] >= SUBSET_FIT_FROM:
+            _load_raw(model, self._subset_fit(X, z, blocks))
+        return model, _maximise_posterior(model, X, z, max_iter=self.max_iter, blocks=blocks)
 
     def _subset_fit(self, X: Tensor, z: Tensor, blocks: CategoryBlocks | None) -> dict[str, Tensor]:
         """The raw hyperparameters fitted to SUBSET_FIT_SIZE of the n points, evenly spread in the order told
@@ -483,13 +505,15 @@ def _raw_of(model: SingleTaskGP) -> dict[str, Tensor]:
     return {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
-def _load_raw(model: SingleTaskGP, raw: dict[str, Tensor]) -> None:
+def _load_raw(model: SingleTaskGP, raw: dict[str, Tensor]) -> bool:
+    """Load ``raw`` (from ``_raw_of``) into ``model``; False, and nothing loaded, if it is another model's."""
     params = dict(model.named_parameters())
     if set(params) != set(raw) or any(params[k].numel() != raw[k].numel() for k in raw):
-        return  # another dimension or model: start from the priors
+        return False  # another dimension or model: start from the priors
     with torch.no_grad():
         for name, value in raw.items():
             params[name].copy_(value.reshape(params[name].shape))
+    return True
 
 
 _SQRT5 = math.sqrt(5.0)
@@ -497,6 +521,19 @@ _SQRT5 = math.sqrt(5.0)
 # less of the data (benchmarks/results/cold_fit.md: nine cold fits, three functions in d = 4, 10, 20, take 17% less
 # time at n = 1000 and 28% less at n = 2000, the slowest from 54 s to 10 s, at the same posterior in 15 of 18 cells).
 SUBSET_FIT_FROM, SUBSET_FIT_SIZE = 1000, 500
+# A warm-started fit is also restarted from the priors' modes (``GP(restart_from_prior=True)``) RESTARTS_PER_DOUBLING
+# times while the data doubles: where floor(16 log2 n) steps up, which is at every fit on fewer than 24 points, then
+# at about every n / 23-rd (every 4th or 5th at n = 100, every 35th at 800). A fit from the priors takes about ten
+# times a warm fit's iterations (seconds at n = 800), so restarting at every fit would cost more than the rest of the
+# ask; this way it adds about 23 / n cold fits per ask (benchmarks/results/traps/restart.md measures the cost).
+RESTARTS_PER_DOUBLING = 16
+
+
+def restarts_from_prior_at(n: int) -> bool:
+    """Whether a warm-started fit on ``n`` points is also restarted from the priors' modes. (log2 is exact where
+    16 log2 n is a whole number, at powers of two, so the schedule is the same on every machine.)"""
+    steps = math.floor(RESTARTS_PER_DOUBLING * math.log2(n))
+    return n <= 1 or steps > math.floor(RESTARTS_PER_DOUBLING * math.log2(n - 1))
 
 
 def matern52(X1: Tensor, X2: Tensor, lengthscale: Tensor) -> Tensor:
@@ -675,8 +712,9 @@ def _gamma(prior: GammaPrior, x: Tensor) -> tuple[Tensor, Tensor]:
 
 def _maximise_posterior(
     model: SingleTaskGP, X: Tensor, z: Tensor, *, max_iter: int, blocks: CategoryBlocks | None = None
-) -> None:
-    """L-BFGS-B over the raw hyperparameters, from their current values.
+) -> float:
+    """L-BFGS-B over the raw hyperparameters, from their current values; returns the loss reached (infinite if the
+    fit failed and the starting values were kept).
 
     Parameters bounded below by a positive number (lengthscales, noise) are searched in log space, where the loss
     is far better conditioned: a warm-started fit then takes a handful of iterations. With ``blocks``, the
@@ -743,11 +781,10 @@ def _maximise_posterior(
         )  # fmt: skip
     if np.isfinite(result.fun) and result.fun < _FAILED:
         assign(result.x)
-    else:
-        warnings.warn(
-            "GP: hyperparameter fit failed numerically; kept the starting values", NumericalWarning, stacklevel=3
-        )
-        assign(start)
+        return float(result.fun)
+    warnings.warn("GP: hyperparameter fit failed numerically; kept the starting values", NumericalWarning, stacklevel=3)
+    assign(start)
+    return math.inf
 
 
 _FAILED = 1e10  # loss reported to L-BFGS-B where the kernel matrix cannot be factorised

@@ -108,6 +108,65 @@ def test_fit_maximises_the_posterior_and_warm_starts_agree() -> None:
     assert warm.negative_log_posterior(X, y).item() == pytest.approx(cold.negative_log_posterior(X, y).item(), abs=1e-3)
 
 
+def _rippled(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """14 points of a bowl under a random ripple in [0, 1]^3: few enough that the posterior has several modes."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(14, 3, generator=g, dtype=torch.float64)
+    w = torch.rand(3, generator=g, dtype=torch.float64) * 12
+    return X, torch.sin(X @ w) + 4 * (X - 0.5).square().sum(-1)
+
+
+@pytest.mark.parametrize(("seed", "better"), [(31, "cold"), (73, "cold"), (4, "warm"), (78, "warm")])
+def test_a_warm_fit_restarted_from_the_prior_keeps_the_higher_posterior(seed: int, better: str) -> None:
+    """Fitted to 8 points, then to 14: the warm start alone ends in another mode of the posterior than a fit from the
+    priors' modes, lower on some data (the first two seeds) and higher on other data; with the restart, the fit
+    ends at the higher of the two."""
+    X, y = _rippled(seed)
+
+    def loss(gp: GP) -> float:
+        return float(gp.negative_log_posterior(X, y))
+
+    def warm_started(**options: Any) -> GP:
+        gp = GP(**options)
+        gp.fit(X[:8], y[:8])
+        return gp.fit(X, y)
+
+    warm_only = loss(warm_started(restart_from_prior=False))
+    cold = loss(GP(warm_start=False).fit(X, y))
+    assert (cold < warm_only - 0.05) if better == "cold" else (warm_only < cold - 0.05)
+    assert loss(warm_started()) == pytest.approx(min(warm_only, cold), abs=1e-9)
+
+
+def test_restarts_from_the_prior_come_sixteen_times_per_doubling_of_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every warm-started fit on fewer than 24 points is restarted from the priors, then 16 fits in every doubling of
+    the data; with ``restart_from_prior=False`` none is, and a fit with nothing to start from is fitted from the
+    priors once."""
+    restarts = [n for n in range(2, 1025) if gp_module.restarts_from_prior_at(n)]
+    assert restarts[:22] == list(range(2, 24))
+    for low in (32, 64, 100, 400, 512):
+        assert sum(low <= n < 2 * low for n in restarts) == 16
+    restarted: list[int] = []
+    from_prior = GP._fit_from_prior
+
+    def counted(self: GP, X: Tensor, z: Tensor, blocks: Any) -> Any:
+        restarted.append(X.shape[0])
+        return from_prior(self, X, z, blocks)
+
+    monkeypatch.setattr(GP, "_fit_from_prior", counted)
+    X, y = _data(n=210, d=2)
+    gp = GP(max_iter=5)
+    for n in (20, 31, 33, 34, 199, 207):
+        gp.fit(X[:n], y[:n])
+    assert restarted == [20, 31, 34, 207]
+    restarted.clear()
+    gp = GP(max_iter=5, restart_from_prior=False)
+    for n in (20, 31, 207):
+        gp.fit(X[:n], y[:n])
+    assert restarted == [20]
+    with pytest.raises(TypeError, match=r"restart_from_prior must be a bool"):
+        GP(restart_from_prior=1)  # type: ignore[arg-type]
+
+
 def test_a_cold_fit_on_many_points_starts_from_a_subset_and_reaches_the_same_posterior(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
