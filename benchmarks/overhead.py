@@ -52,7 +52,7 @@ import torch
 from bohpo import BayesianOptimizer, Categorical, Float, Int, Space
 from bohpo.acquisition import ExpectedImprovement
 from bohpo.space import Config
-from bohpo.surrogates import TPE
+from bohpo.surrogates import GP, TPE
 
 Objective = Callable[[torch.Tensor], torch.Tensor]
 
@@ -145,11 +145,13 @@ def mixed_problem(d: int, n: int) -> Problem:
     return Problem(space, dists, configs, [evaluate(c) for c in configs], evaluate)
 
 
-def time_bohpo(problem: Problem, reps: int, *, tpe: dict[str, Any] | None = None) -> list[float]:
-    """bohpo's default GP-LogEI, or with ``tpe`` options its TPE with EI."""
+def time_bohpo(
+    problem: Problem, reps: int, *, tpe: dict[str, Any] | None = None, gp: dict[str, Any] | None = None
+) -> list[float]:
+    """bohpo's default GP-LogEI (with ``gp`` options, on ``GP(**gp)``), or with ``tpe`` options its TPE with EI."""
     space = problem.space
     if tpe is None:
-        searcher = BayesianOptimizer(space, seed=0)
+        searcher = BayesianOptimizer(space, seed=0, surrogate=None if gp is None else GP(**gp))
     else:
         searcher = BayesianOptimizer(space, surrogate=TPE(**tpe), acquisition=ExpectedImprovement, seed=0)
     for config, value in zip(problem.configs, problem.values, strict=True):
@@ -213,6 +215,8 @@ PEERS: dict[str, Callable[[Problem, int], list[float]]] = {
     "bohpo": time_bohpo,
     "optuna": time_optuna,
     "botorch": time_botorch,
+    # the default's GP fitted from the last fit's hyperparameters only (the default before restarts from the priors)
+    "bohpo-warm-only": partial(time_bohpo, gp={"output_transform": "yeo-johnson", "restart_from_prior": False}),
     "bohpo-tpe": partial(time_bohpo, tpe={"multivariate": True}),
     "bohpo-tpe-univariate": partial(time_bohpo, tpe={"multivariate": False}),
     "optuna-tpe": partial(time_optuna, tpe={"multivariate": True}),

@@ -307,6 +307,7 @@ def report(
     """The markdown tables; ``order``: the methods in the order they are listed (default: ``METHODS``'s)."""
     methods = [m for m in (order or METHODS) if any(r["method"] == m for r in runs)]
     problems = [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]
+    problems += sorted({r["problem"] for r in runs} - set(problems))  # make_problem's names, after the suite's
     checkpoints = [c for c in CHECKPOINTS if c <= budget] or [budget]
     if checkpoints[-1] != budget:
         checkpoints.append(budget)

@@ -148,9 +148,9 @@ def test_restarts_from_the_prior_come_sixteen_times_per_doubling_of_the_data(mon
     restarted: list[int] = []
     from_prior = GP._fit_from_prior
 
-    def counted(self: GP, X: Tensor, z: Tensor, blocks: Any) -> Any:
+    def counted(self: GP, model: Any, at_prior: Any, X: Tensor, z: Tensor, blocks: Any) -> Any:
         restarted.append(X.shape[0])
-        return from_prior(self, X, z, blocks)
+        return from_prior(self, model, at_prior, X, z, blocks)
 
     monkeypatch.setattr(GP, "_fit_from_prior", counted)
     X, y = _data(n=210, d=2)
