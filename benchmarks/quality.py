@@ -262,11 +262,16 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
 }
 
 
+def problem_named(name: str) -> Problem:
+    """The problem of :data:`PROBLEMS` called ``name``, or any other ``bohpo.problems.make_problem`` takes."""
+    return PROBLEMS[name]() if name in PROBLEMS else make_problem(name)
+
+
 def run_one(method: str, problem_name: str, seed: int, budget: int) -> dict[str, Any]:
     """One run: the values in evaluation order, and the seconds it took (single thread)."""
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
-    problem = PROBLEMS[problem_name]() if problem_name in PROBLEMS else make_problem(problem_name)
+    problem = problem_named(problem_name)
     start = time.perf_counter()
     values = METHODS[method](problem, seed, budget)
     return {
@@ -419,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in problems:
         if name not in PROBLEMS:
             try:
-                make_problem(name)
+                problem_named(name)
             except ValueError:
                 parser.error(
                     f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}, the groups {', '.join(GROUPS)}, and "

@@ -66,7 +66,6 @@ import quality  # the benchmark beside this file
 from bohpo.acquisition import MultiStartOptimizer, Proposer
 from bohpo.acquisition import optimize as optimize_module
 from bohpo.loop import minimize
-from bohpo.problems import make_problem
 from bohpo.searchers import BayesianOptimizer
 from bohpo.space import Space
 from bohpo.surrogates import GP
@@ -138,7 +137,7 @@ def modes(problem_name: str, seed: int, n: int) -> None:
     """The first ``n`` points of a run with warm-started fits only (``GP(restart_from_prior=False)``, the default
     before restarts): the GP refitted warm along them, as that run's GP was, against one fitted from the priors' modes
     (what ``restart_from_prior`` adds), each with its log posterior (the loss ``fit`` minimises, times n)."""
-    problem = quality.PROBLEMS[problem_name]() if problem_name in quality.PROBLEMS else make_problem(problem_name)
+    problem = quality.problem_named(problem_name)
     space = problem.space
     warm_only = BayesianOptimizer(
         space, seed=seed, surrogate=GP(output_transform="yeo-johnson", restart_from_prior=False)
@@ -226,7 +225,7 @@ def _use_short_lengthscale_penalty() -> None:
 
 
 def variant_run(variant: str, problem_name: str, seed: int, budget: int) -> dict[str, Any]:
-    problem = quality.PROBLEMS[problem_name]() if problem_name in quality.PROBLEMS else make_problem(problem_name)
+    problem = quality.problem_named(problem_name)
     start = time.perf_counter()
     if variant == "botorch":
         values = quality._values_botorch(problem, seed, budget)
