@@ -54,7 +54,7 @@ from typing import Any
 import torch
 from scipy.stats import mannwhitneyu
 
-from bohpo import BayesianOptimizer, Categorical, Float, Int, RandomSearch, Space, minimize
+from bohpo import BayesianOptimizer, Categorical, Float, Int, RandomSearch, Space, make_searcher, minimize
 from bohpo.acquisition import ExpectedImprovement, ModelOnly, Proposer, SobolDesign, TieStagnation
 from bohpo.problems import ObjectiveProblem, Problem, make_problem
 from bohpo.surrogates import GP, TPE
@@ -108,7 +108,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "conditional": ("jenatton", "model-selection-wine", "mlp-depth-wine"),
     "all": tuple(PROBLEMS),
 }
-CHECKPOINTS = (20, 40, 60, 100)
+CHECKPOINTS = (20, 40, 60, 100, 250, 500)
 
 
 def _values_bohpo(problem: Problem, seed: int, budget: int, **gp_options: Any) -> list[float]:
@@ -163,6 +163,12 @@ def _values_flattened(problem: Problem, seed: int, budget: int, *, method: str) 
     return METHODS[method](flattened(problem), seed, budget)
 
 
+def _values_searcher(problem: Problem, seed: int, budget: int, *, name: str) -> list[float]:
+    """The registered searcher ``name`` (``bohpo.make_searcher``) with its defaults."""
+    searcher = minimize(problem, problem.space, make_searcher(name, problem.space, seed=seed), budget)
+    return [t.value for t in searcher.history if t.value is not None]
+
+
 def _values_random(problem: Problem, seed: int, budget: int) -> list[float]:
     searcher = minimize(problem, problem.space, RandomSearch(problem.space, seed=seed), budget)
     return [t.value for t in searcher.history if t.value is not None]
@@ -194,7 +200,10 @@ def _values_optuna(problem: Problem, seed: int, budget: int, sampler: str = "gp"
                 params[name] = trial.suggest_categorical(name, list(p.choices))
         return problem(params)
 
-    samplers = {"gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler}
+    samplers = {
+        "gp": optuna.samplers.GPSampler, "tpe": optuna.samplers.TPESampler,
+        "cmaes": optuna.samplers.CmaEsSampler, "nsga2": optuna.samplers.NSGAIISampler,
+    }  # fmt: skip
     study = optuna.create_study(sampler=samplers[sampler](seed=seed, **options))
     study.optimize(objective, n_trials=budget)
     return [t.value for t in study.trials if t.value is not None]
@@ -258,6 +267,11 @@ METHODS: dict[str, Callable[[Problem, int, int], list[float]]] = {
     "optuna-tpe-group": partial(_values_optuna, sampler="tpe", multivariate=True, group=True),
     "optuna-tpe-univariate": partial(_values_optuna, sampler="tpe", multivariate=False),
     "botorch": _values_botorch,
+    # evolutionary search: bohpo's CMA-ES (IPOP) and genetic algorithm, Optuna's CmaEsSampler and NSGA-II sampler
+    "cmaes": partial(_values_searcher, name="cmaes"),
+    "genetic": partial(_values_searcher, name="genetic"),
+    "optuna-cmaes": partial(_values_optuna, sampler="cmaes"),
+    "optuna-nsga2": partial(_values_optuna, sampler="nsga2"),
     "random": _values_random,
 }
 

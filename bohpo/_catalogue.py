@@ -29,10 +29,12 @@ MULTIFIDELITY = (
     "svm-fraction-digits",
 )
 SEARCHERS = (
-    "asha", "asha-gp", "bohb", "bohb-gp", "botorch-logei", "gp-ei", "gp-logei", "gp-pi", "gp-ucb", "grid",
-    "hyperband", "random", "sobol", "successive-halving", "tpe", "tpe-univariate",
+    "asha", "asha-gp", "bohb", "bohb-gp", "botorch-logei", "cmaes", "genetic", "gp-ei", "gp-logei", "gp-pi",
+    "gp-ucb", "grid", "hyperband", "random", "sobol", "successive-halving", "tpe", "tpe-univariate",
 )  # fmt: skip
-OPTUNA_SEARCHERS = ("optuna-cmaes", "optuna-gp", "optuna-tpe", "optuna-tpe-univariate")  # where Optuna is installed
+PRUNERS = ("hyperband", "median", "median-stopping", "patience", "percentile", "successive-halving")
+# where Optuna is installed
+OPTUNA_SEARCHERS = ("optuna-cmaes", "optuna-gp", "optuna-nsga2", "optuna-tpe", "optuna-tpe-univariate")
 
 
 def builtin_problem_names() -> list[str]:

@@ -59,7 +59,12 @@ def _build_parser() -> argparse.ArgumentParser:
     run = actions.add_parser("run", help="run searchers x problems x seeds into a SQLite file")
     run.add_argument("--suite", default="quick", help=f"defaults for what is not given ({', '.join(SUITES)})")
     run.add_argument("--problems", type=_names, help="comma-separated problem names")
-    run.add_argument("--searchers", type=_names, help="comma-separated searcher names")
+    run.add_argument(
+        "--searchers",
+        type=_names,
+        help="comma-separated searcher names; NAME+PRUNER stops trials early on problems that report learning "
+        "curves (random+median)",
+    )
     run.add_argument("--seeds", type=_seeds, help="a count (seeds 0..n-1) or comma-separated seeds")
     run.add_argument(
         "--budget", type=int, help="trials per run (full-budget evaluations' worth for a multi-fidelity searcher)"
@@ -121,13 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _list() -> int:
-    from bohpo._catalogue import FREE_DIMENSION, builtin_problem_names, builtin_searcher_names
+    from bohpo._catalogue import FREE_DIMENSION, PRUNERS, builtin_problem_names, builtin_searcher_names
 
     print("suites:")
     for name, suite in SUITES.items():
         print(f"  {name}: {suite.description}")
     print("problems: " + ", ".join(builtin_problem_names()))
     print("searchers: " + ", ".join(builtin_searcher_names()))
+    print(f"pruners, as searcher+pruner on problems with learning curves (random+median): {', '.join(PRUNERS)}")
     print(f"free-dimension problems, named with their dimension (levy-8): {', '.join(FREE_DIMENSION)}")
     print("your own: any problem or searcher by its import path (--problems package.module:attribute)")
     return 0

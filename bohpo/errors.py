@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NumericalWarning", "SearchExhausted", "TrialFailedWarning"]
+__all__ = ["NumericalWarning", "SearchExhausted", "TrialFailedWarning", "TrialPruned"]
 
 
 class TrialFailedWarning(UserWarning):
@@ -18,3 +18,9 @@ class NumericalWarning(RuntimeWarning):
 
 class SearchExhausted(RuntimeError):
     """A searcher has nothing left to propose (every grid point has been asked, for instance)."""
+
+
+class TrialPruned(Exception):
+    """Raised by the ``report`` callable that ``minimize`` and the benchmark runner hand an objective, when the pruner
+    stops the trial: let it propagate out of the objective, and the trial is told pruned with its last reported value.
+    """

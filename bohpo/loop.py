@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from bohpo._checks import check_count
-from bohpo.errors import SearchExhausted, TrialFailedWarning
+from bohpo.errors import SearchExhausted, TrialFailedWarning, TrialPruned
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.searchers.registry import make_searcher
 from bohpo.seeding import SeedLike
 from bohpo.space import Space
 from bohpo.trial import Trial
 
-__all__ = ["minimize"]
+if TYPE_CHECKING:
+    from bohpo.pruners import Pruner
+
+__all__ = ["Reporter", "minimize"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +38,16 @@ def minimize(
     direction: Direction = "minimize",
     progress: bool = False,
     catch: tuple[type[Exception], ...] = (),
+    pruner: Pruner | None = None,
 ) -> Searcher:
     """Run ``n_trials`` rounds of ask -> ``objective(params)`` -> tell.
 
     Args:
         objective: Called as ``objective(params)``, or ``objective(params, budget=b)`` for a trial with a budget;
-            returns a number.
+            returns a number. An objective with a ``report`` parameter is also given ``report=``, a
+            :class:`Reporter`: ``report(step, value)`` records a point of the trial's learning curve and raises
+            :class:`~bohpo.errors.TrialPruned` when ``pruner`` stops the trial (let it propagate: the trial is
+            told pruned, with its last reported value).
         space: The search space (a given searcher must have this space).
         searcher: A :class:`Searcher`, or a registered name (``"random"``, ``"sobol"``, ``"grid"``...) built with
             ``seed``, ``direction`` and ``n_trials``.
@@ -51,6 +59,8 @@ def minimize(
             every error). Any other exception, and an interrupt (Ctrl-C), is raised after the trial is told as
             failed, so the history keeps every trial asked and the searcher can be continued or saved: by
             default a bug in the objective stops the study at its first trial instead of failing every one.
+        pruner: A :mod:`bohpo.pruners` rule that stops trials early from their reports; the objective must take
+            ``report``.
 
     Returns:
         The searcher, with ``history`` and ``best``.
@@ -76,6 +86,14 @@ def minimize(
         raise TypeError(f"objective must be callable, got {type(objective).__name__}")
     if not isinstance(catch, tuple) or not all(isinstance(c, type) and issubclass(c, Exception) for c in catch):
         raise TypeError(f"catch must be a tuple of exception classes, got {catch!r}")
+    reports = _takes_report(objective)
+    if pruner is not None:
+        from bohpo.pruners import Pruner
+
+        if not isinstance(pruner, Pruner):
+            raise TypeError(f"pruner must be a bohpo.pruners.Pruner, got {type(pruner).__name__}")
+        if not reports:
+            raise TypeError("a pruner decides from reports: the objective must take a 'report' argument")
 
     with tqdm(total=n_trials, disable=not progress, desc=type(searcher).__name__, unit="trial") as bar:
         for _ in range(n_trials):
@@ -84,19 +102,59 @@ def minimize(
             except SearchExhausted as exhausted:
                 logger.info("stopping early: %s", exhausted)
                 break
-            _evaluate_and_tell(objective, searcher, trial, catch)
+            reporter = Reporter(searcher, trial, pruner) if reports else None
+            _evaluate_and_tell(objective, searcher, trial, catch, reporter)
             bar.update(1)
             if searcher.best is not None:
                 bar.set_postfix(best=f"{searcher.best.value:.6g}")
     return searcher
 
 
+class Reporter:
+    """The ``report`` callable an objective is given: ``report(step, value)`` records one point of the trial's
+    learning curve (``searcher.report``) and raises :class:`~bohpo.errors.TrialPruned` when the pruner stops the
+    trial.
+
+    Attributes:
+        trial: The trial being evaluated.
+    """
+
+    def __init__(self, searcher: Searcher, trial: Trial, pruner: Pruner | None) -> None:
+        self._searcher, self.trial, self._pruner = searcher, trial, pruner
+
+    def __call__(self, step: int, value: float) -> None:
+        self._searcher.report(self.trial, step, value)
+        if self._pruner is not None and self._pruner.prune(self._searcher, self.trial):
+            raise TrialPruned(f"trial {self.trial.id} pruned at step {step} by {self._pruner!r}")
+
+
+def _takes_report(objective: Objective) -> bool:
+    """Whether ``objective`` has a parameter named ``report``."""
+    try:
+        return "report" in inspect.signature(objective).parameters
+    except (TypeError, ValueError):  # a builtin or extension callable without a signature
+        return False
+
+
 def _evaluate_and_tell(
-    objective: Objective, searcher: Searcher, trial: Trial, catch: tuple[type[Exception], ...]
+    objective: Objective,
+    searcher: Searcher,
+    trial: Trial,
+    catch: tuple[type[Exception], ...],
+    reporter: Reporter | None = None,
 ) -> None:
     try:
         params = dict(trial.params)  # the objective may change its copy; the trial stays as asked
-        value = objective(params) if trial.budget is None else objective(params, budget=trial.budget)
+        kwargs: dict[str, Any] = {} if trial.budget is None else {"budget": trial.budget}
+        if reporter is not None:
+            kwargs["report"] = reporter
+        value = objective(params, **kwargs)
+    except TrialPruned:
+        if trial.intermediate:
+            searcher.tell(trial, pruned=True)
+        else:  # stopped before it reported anything: no value to keep
+            searcher.tell(trial, failed=True)
+        return
     except catch as err:
         logger.debug("trial %d raised", trial.id, exc_info=True)
         with warnings.catch_warnings():

@@ -58,6 +58,7 @@ __all__ = [
     "overhead",
     "parallel_coordinates",
     "parameters",
+    "population",
     "promotion_paths",
     "rank_over_time",
     "spent_and_best",
@@ -516,6 +517,42 @@ def brackets(trials: Sequence[Any], *, ax: Axes | None = None) -> tuple[Figure, 
     ax.set_xlabel("trial")
     ax.set_ylabel("budget")
     return fig, ax
+
+
+def population(pbt: Any, *, axes: Sequence[Axes] | None = None) -> tuple[Figure, Sequence[Axes]]:
+    """Population-based training: each member's score at the end of each of its segments (top panel) and, below, one
+    panel per numeric hyperparameter with each member's schedule as its weights saw it (the segments it trained
+    through, following the checkpoints it continued or copied: :meth:`PopulationBasedTraining.schedule`), against
+    the training step. Categorical hyperparameters are drawn as their choice's index."""
+    space = pbt.space
+    members = pbt.members()
+    names = space.names
+    if axes is None:
+        fig, grid = plt.subplots(1 + len(names), 1, figsize=(7.0, 2.2 * (1 + len(names))), sharex=True, squeeze=False)
+        axes = list(grid[:, 0])
+    else:
+        fig = axes[0].figure  # type: ignore[assignment]
+    for member, segments in sorted(members.items()):
+        colour = _PALETTE[member % len(_PALETTE)]
+        done = [t for t in segments if t.value is not None]
+        axes[0].plot([t.budget for t in done], [t.value for t in done], color=colour, marker=".", lw=1)
+        schedule = pbt.schedule(member)
+        for ax, name in zip(axes[1:], names, strict=True):
+            param = space[name]
+            xs, ys = [], []
+            for start, end, params in schedule:
+                if name not in params:
+                    continue
+                value = _choice_index(param, params[name]) if isinstance(param, Categorical) else params[name]
+                xs += [start, end]
+                ys += [value, value]
+            ax.plot(xs, ys, color=colour, lw=1)
+            if getattr(param, "log", False):
+                ax.set_yscale("log")
+            ax.set_ylabel(name)
+    axes[0].set_ylabel("score")
+    axes[-1].set_xlabel("step")
+    return fig, axes
 
 
 def spent_and_best(

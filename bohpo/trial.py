@@ -10,11 +10,13 @@ __all__ = ["Trial", "TrialStatus"]
 
 
 class TrialStatus(str, Enum):
-    """Where a trial stands: asked and not yet told, told with a value, or told as failed."""
+    """Where a trial stands: asked and not yet told, told with a value, told as failed, or stopped early (pruned,
+    with the last value it reported)."""
 
     PENDING = "pending"
     COMPLETE = "complete"
     FAILED = "failed"
+    PRUNED = "pruned"
 
 
 @dataclass
@@ -25,14 +27,20 @@ class Trial:
         id: Number given by the searcher, unique within it, in the order trials were created.
         params: The configuration, ``{name: value}`` with Python values.
         budget: Fidelity to evaluate at (epochs, trees, data fraction...), or ``None`` for the full problem.
-        value: The objective as told (in the user's direction), ``None`` while pending or when failed.
-        status: ``pending``, ``complete`` or ``failed``.
+        value: The objective as told (in the user's direction), ``None`` while pending or when failed; for a pruned
+            trial, the value it was stopped at (by default its last reported one).
+        status: ``pending``, ``complete``, ``failed`` or ``pruned``.
         started_at: Unix time the trial was asked (or told, for a configuration that was never asked).
         finished_at: Unix time it was told, ``None`` while pending.
         searcher_id: Identity of the searcher that owns the trial (``tell`` checks it).
         config_id: Identity of the configuration: the id of the trial that first evaluated it. A multi-fidelity
             searcher that promotes a configuration to a larger budget gives the new trial the same ``config_id``,
             so the user's code can resume training from that configuration's checkpoint. Defaults to ``id``.
+        intermediate: Values reported during the evaluation (a learning curve), ``{step: value}`` in the order
+            reported; what pruners decide from.
+        checkpoint: The id of the trial whose final state (model weights, optimiser state) this trial starts
+            from, ``None`` to train from scratch: population-based training's members continue, or copy, one
+            another's training.
 
     Example:
         >>> t = Trial(id=0, params={"x": 0.5})
@@ -49,6 +57,8 @@ class Trial:
     finished_at: float | None = field(default=None)
     searcher_id: str | None = None
     config_id: int | None = None
+    intermediate: dict[int, float] = field(default_factory=dict)
+    checkpoint: int | None = None
 
     def __post_init__(self) -> None:
         if self.config_id is None:
@@ -60,6 +70,11 @@ class Trial:
         return self.status is not TrialStatus.PENDING
 
     @property
+    def last_step(self) -> int | None:
+        """The largest step reported, ``None`` before any report."""
+        return max(self.intermediate) if self.intermediate else None
+
+    @property
     def duration(self) -> float | None:
         """Seconds from ask to tell, ``None`` while pending."""
         if self.started_at is None or self.finished_at is None:
@@ -67,7 +82,8 @@ class Trial:
         return self.finished_at - self.started_at
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form (the status as its string); ``params`` is copied as it is."""
+        """Plain-data form (the status as its string, the intermediate values as ``[step, value]`` pairs);
+        ``params`` is copied as it is."""
         return {
             "id": self.id,
             "params": dict(self.params),
@@ -78,6 +94,8 @@ class Trial:
             "finished_at": self.finished_at,
             "searcher_id": self.searcher_id,
             "config_id": self.config_id,
+            "intermediate": [[step, value] for step, value in self.intermediate.items()],
+            "checkpoint": self.checkpoint,
         }
 
     @classmethod
@@ -93,4 +111,6 @@ class Trial:
             finished_at=data.get("finished_at"),
             searcher_id=data.get("searcher_id"),
             config_id=data.get("config_id"),
+            intermediate={int(step): float(value) for step, value in data.get("intermediate") or []},
+            checkpoint=data.get("checkpoint"),
         )

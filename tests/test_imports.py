@@ -63,9 +63,11 @@ def test_the_lazy_tables_and_all_agree() -> None:
 
 def test_the_catalogue_lists_exactly_the_registered_names() -> None:
     """``bohpo bench list`` reads the catalogue, which must not drift from what the registries build."""
-    from bohpo._catalogue import builtin_problem_names, builtin_searcher_names
+    from bohpo._catalogue import PRUNERS, builtin_problem_names, builtin_searcher_names
     from bohpo.problems import problem_names
+    from bohpo.pruners import pruner_names
     from bohpo.searchers import searcher_names
 
     assert builtin_problem_names() == problem_names()
     assert builtin_searcher_names() == searcher_names()
+    assert list(PRUNERS) == pruner_names()

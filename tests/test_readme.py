@@ -68,3 +68,22 @@ def test_the_readme_model_selection_example_runs_as_written(tmp_path: Path) -> N
     """With fewer evaluations (12) so that it stays cheap; everything else as written."""
     family, score = _run_the_block_with("families", tmp_path, replace=("n_iter=30", "n_iter=12")).split()
     assert family in {"SVC", "RandomForestClassifier", "LogisticRegression"} and 0.9 < float(score) <= 1.0
+
+
+def test_the_readme_evolutionary_example_runs_as_written(tmp_path: Path) -> None:
+    printed = _run_the_block_with("GeneticAlgorithm(space, seed=0)", tmp_path)
+    values = {line.split()[0]: float(line.split()[1]) for line in printed.splitlines()}
+    assert set(values) == {"CMAES", "GeneticAlgorithm"}
+    assert all(0.0 <= v < 5.0 for v in values.values())  # random search's best after 300: 27 and 39 (seeds 0, 1)
+
+
+def test_the_readme_pruning_example_runs_as_written(tmp_path: Path) -> None:
+    printed = _run_the_block_with("pruner=MedianPruner()", tmp_path)
+    best, trained = printed.split()[0], printed.split()[1]
+    assert 0.01 <= float(best) < 0.02  # the curve's floor is 0.01 / lr, reached by large learning rates
+    assert int(trained) < 20 * 30  # some trials were stopped
+
+
+def test_the_readme_population_based_training_example_runs_as_written(tmp_path: Path) -> None:
+    printed = _run_the_block_with("PopulationBasedTraining(toy.space", tmp_path)
+    assert float(printed.split()[0]) < 0.1  # trained apart, the better of the two members ends at 0.8242

@@ -16,10 +16,13 @@ def test_trial_round_trips_through_a_json_dict() -> None:
         status=TrialStatus.COMPLETE,
         started_at=10.0,
         finished_at=12.5,
+        intermediate={1: 3.0, 3: 1.5, 2: 2.0},
+        checkpoint=1,
     )
     data = json.loads(json.dumps(trial.to_dict()))
-    assert data["status"] == "complete"
-    assert Trial.from_dict(data) == trial
+    assert data["status"] == "complete" and data["intermediate"] == [[1, 3.0], [3, 1.5], [2, 2.0]]
+    back = Trial.from_dict(data)
+    assert back == trial and list(back.intermediate) == [1, 3, 2] and back.last_step == 3
 
 
 def test_pending_trial_has_no_duration() -> None:

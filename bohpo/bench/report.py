@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from bohpo._checks import is_import_path
-from bohpo.bench.runner import _SPENT_TOLERANCE, trial_cost
+from bohpo.bench.runner import _SPENT_TOLERANCE, split_pruner, trial_cost
 from bohpo.bench.storage import Storage
 from bohpo.problems import Problem, make_problem
 from bohpo.searchers import searcher_needs_budgets
@@ -56,6 +56,10 @@ class Results:
         ask_seconds: ``{searcher: array (trials,)}`` seconds per ``ask`` over all its runs, and
             ``ask_observations`` the number of observations the searcher had at each of those asks.
         best_known: ``{problem: value}``; ``known_optimum``: the problems whose optimum is known.
+        steps_trained: ``{(problem, searcher): array (seeds,)}`` the learning-curve steps each run's trials
+            trained (the sum of their last reported steps: epochs, trees; the compute a pruner saves), for runs on
+            problems that report curves.
+        pruned: ``{(problem, searcher): array (seeds,)}`` how many of each run's trials were pruned.
     """
 
     curves: dict[tuple[str, str], np.ndarray]
@@ -65,6 +69,8 @@ class Results:
     best_known: dict[str, float]
     known_optimum: set[str] = field(default_factory=set)
     unfinished: int = 0  # runs left out because they are not done (interrupted, or still running)
+    steps_trained: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    pruned: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[str]:
@@ -181,6 +187,7 @@ def load_results(storage: Storage | str | Path, *, import_paths: bool = False) -
     asks: dict[str, list[tuple[int, float]]] = {}
     lowest: dict[str, float] = {}
     problems: dict[str, Problem | None] = {}
+    work: dict[tuple[str, str], list[tuple[int, int, int]]] = {}  # (seed, steps reported, trials pruned) per run
     for run in runs:
         trials = trials_by_run[run.id]
         problem = problems.setdefault(run.problem, _problem(run.problem, import_paths))
@@ -188,10 +195,19 @@ def load_results(storage: Storage | str | Path, *, import_paths: bool = False) -
         values = np.array(
             [t.value if t.status == "complete" and t.value is not None and full(t.budget) else np.nan for t in trials]
         )
-        if (import_paths or not is_import_path(run.searcher)) and searcher_needs_budgets(run.searcher):
+        searcher_name = split_pruner(run.searcher)[0]
+        if (import_paths or not is_import_path(searcher_name)) and searcher_needs_budgets(searcher_name):
             values = _per_budget_step(values, [t.budget for t in trials], _cost(problem), run.budget)
         best = np.fmin.accumulate(values) if values.size else values
         rows.setdefault((run.problem, run.searcher), []).append((run.seed, best))
+        if any(t.intermediate for t in trials):
+            work.setdefault((run.problem, run.searcher), []).append(
+                (
+                    run.seed,
+                    sum(max(t.intermediate, default=0) for t in trials),
+                    sum(t.status == "pruned" for t in trials),
+                )
+            )
         observed = np.cumsum(np.r_[0, [t.status != "pending" for t in trials]])[:-1]
         asks.setdefault(run.searcher, []).extend(zip(observed.tolist(), [t.ask_seconds for t in trials], strict=True))
         if np.isfinite(values).any():
@@ -211,7 +227,11 @@ def load_results(storage: Storage | str | Path, *, import_paths: bool = False) -
             known.add(name)
         else:
             best_known[name] = lowest.get(name, math.nan)
+    steps_trained = {key: np.array([steps for _, steps, _ in sorted(v)]) for key, v in work.items()}
+    pruned = {key: np.array([n for _, _, n in sorted(v)]) for key, v in work.items()}
     return Results(
+        steps_trained=steps_trained,
+        pruned=pruned,
         curves=curves,
         seeds=seeds,
         ask_seconds={s: np.array([sec for _, sec in v]) for s, v in asks.items()},
@@ -366,6 +386,21 @@ def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0
             f"| {escape_markdown(searcher)} | {mean:.3f} | {np.nanmean(rank_means[searcher]):.2f} | "
             f"{sum(not math.isnan(r) for r in rank_means[searcher])} | {worse_than_best[searcher]} | {median:.4f} |"
         )
+    if results.steps_trained:
+        lines += [
+            "",
+            "Compute: the learning-curve steps (epochs, trees) the trials of a run trained, mean ± standard error over "
+            "its seeds, and the trials a pruner stopped.",
+            "",
+            "| problem | searcher | steps trained per run | trials pruned per run |",
+            "| --- | --- | ---: | ---: |",
+        ]
+        for (problem, searcher), steps in sorted(results.steps_trained.items()):
+            mean, se = _mean_se(steps.astype(float))
+            pruned = float(np.mean(results.pruned[(problem, searcher)]))
+            lines.append(
+                f"| {escape_markdown(problem)} | {escape_markdown(searcher)} | {mean:.0f} ± {se:.0f} | {pruned:.1f} |"
+            )
     lines += ["", rank_test(results)]
     return "\n".join(lines)
 

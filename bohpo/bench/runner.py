@@ -9,6 +9,11 @@ each is executed by :func:`execute_run`, in this process or on any
 writes its own trials to the shared :class:`~bohpo.bench.storage.Storage` as it goes. Inside a run the loop is
 sequential — ask, evaluate, tell, commit — so a searcher's trials do not depend on how many workers there are.
 
+A searcher may carry a pruner, ``"random+median"`` (``bohpo.pruners.pruner_names()``): on a problem that reports
+its learning curve (``Problem.max_step``) each trial's curve is reported to the searcher as it trains, the pruner
+stops the trials it judges unpromising, and a stopped trial is committed with status ``pruned`` and its last reported
+value. On such problems every run's curves are stored (the ``reports`` table), with or without a pruner.
+
 A run interrupted at any moment (SIGKILL included) continues with ``resume=True``: its searcher is rebuilt from the
 state committed with its last trial and asks what the uninterrupted run would have asked; nothing committed is lost
 or evaluated again, and the only work redone is the one trial that was in flight.
@@ -30,15 +35,16 @@ from typing import Any
 
 from bohpo._checks import from_import_path, is_import_path, unknown_name
 from bohpo.bench.storage import RunRecord, Storage
-from bohpo.errors import SearchExhausted, TrialFailedWarning
+from bohpo.errors import SearchExhausted, TrialFailedWarning, TrialPruned
+from bohpo.loop import Reporter
 from bohpo.problems import is_problem_name, make_problem, problem_names
 from bohpo.problems import registered_here as problem_registered_here
 from bohpo.problems.multifidelity import multifidelity_problem_names
+from bohpo.pruners import make_pruner, pruner_names
 from bohpo.searchers import make_searcher, searcher_names, searcher_needs_budgets
 from bohpo.searchers.registry import registered_here as searcher_registered_here
-from bohpo.trial import TrialStatus
 
-__all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite", "trial_cost"]
+__all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite", "split_pruner", "trial_cost"]
 
 _PARENT_POLL_SECONDS = 0.5  # how often a pool worker checks that its parent lives
 _SPENT_TOLERANCE = 1e-9  # budgets summed in floating point: 27 trials at 1/27 of the budget have spent 1
@@ -53,6 +59,12 @@ class RunSpec:
     searcher: str
     seed: int
     budget: int
+
+
+def split_pruner(searcher: str) -> tuple[str, str | None]:
+    """``"random+median"`` -> ``("random", "median")``; a name without ``+`` has no pruner."""
+    name, plus, pruner = searcher.rpartition("+")
+    return (name, pruner) if plus else (searcher, None)
 
 
 def plan_runs(
@@ -74,6 +86,15 @@ def plan_runs(
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget must be an int >= 1, got {budget!r}")
     seed_list = _seeds(seeds)
+    if isinstance(searchers, str):
+        raise ValueError(f"give a list of at least one searcher name, got {searchers!r}")
+    named = list(searchers)
+    pruned = [s for s in named if split_pruner(s)[1] is not None]
+    for searcher in pruned:
+        pruner = split_pruner(searcher)[1]
+        if pruner not in pruner_names():
+            raise unknown_name("pruner", pruner, pruner_names())
+    searchers = [split_pruner(s)[0] for s in searchers]
     for kind, names, known, found in (
         ("problem", problems, problem_names(), is_problem_name),
         ("searcher", searchers, searcher_names(), lambda name: name in searcher_names() or is_import_path(name)),
@@ -96,7 +117,20 @@ def plan_runs(
                 f"{', '.join(fidelity)} choose budgets, so they need multi-fidelity problems; {problem!r} has none "
                 f"(multi-fidelity problems: {', '.join(multifidelity_problem_names())})"
             )
-    return [RunSpec(p, s, seed, budget) for p in problems for s in searchers for seed in seed_list]
+    for problem in problems if pruned else ():
+        if not _has_curve(problem):
+            raise ValueError(
+                f"{', '.join(pruned)} stop trials from their learning curves; {problem!r} reports none (problems "
+                f"with one: {', '.join(n for n in multifidelity_problem_names() if _has_curve(n))})"
+            )
+    return [RunSpec(p, s, seed, budget) for p in problems for s in named for seed in seed_list]
+
+
+def _has_curve(problem: str) -> bool:
+    try:
+        return getattr(make_problem(problem), "max_step", None) is not None
+    except Exception:  # a problem that cannot be built here (a missing optional dependency) has none to offer
+        return False
 
 
 def _seeds(seeds: int | Iterable[int]) -> list[int]:
@@ -149,7 +183,10 @@ def run_suite(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
     if executor is not None or workers > 1:
-        local = [*filter(problem_registered_here, problems), *filter(searcher_registered_here, searchers)]
+        local = [
+            *filter(problem_registered_here, problems),
+            *(s for s in searchers if searcher_registered_here(split_pruner(s)[0])),
+        ]
         if local:
             raise ValueError(
                 f"{', '.join(map(repr, local))} registered in this process only: worker processes cannot build "
@@ -175,7 +212,7 @@ def run_suite(
     remaining: int | None = 0  # trials to go; unknown (None) when a multi-fidelity run is among them
     for spec in specs:
         run = store.open_run(spec.problem, spec.searcher, seed=spec.seed, budget=spec.budget)
-        fidelity = searcher_needs_budgets(spec.searcher)
+        fidelity = searcher_needs_budgets(split_pruner(spec.searcher)[0])
         cost = trial_cost(make_problem(spec.problem)) if fidelity else None
         if not (run.status == "done" and _spent(store, run, cost) >= spec.budget - _SPENT_TOLERANCE):
             todo.append(spec)
@@ -310,13 +347,16 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     # built as when the run began: a budget-sized searcher (a grid) keeps its plan when a resume extends the run
     low, high = getattr(problem, "min_budget", None), getattr(problem, "max_budget", None)
     budgets = None if low is None or high is None else (low, high)
+    searcher_name, pruner_name = split_pruner(spec.searcher)
     searcher = make_searcher(
-        spec.searcher, problem.space, seed=spec.seed, n_trials=storage.searcher_budget(run.id), budgets=budgets
+        searcher_name, problem.space, seed=spec.seed, n_trials=storage.searcher_budget(run.id), budgets=budgets
     )
+    max_step = getattr(problem, "max_step", None)  # a researcher's own problem may be any object with a space
+    pruner = None if pruner_name is None else make_pruner(pruner_name, max_step=max_step)
     state, n = storage.run_state(run.id)
     if state is not None:
         _check_stored_run(storage, run, spec, searcher, state, n)
-    cost = trial_cost(problem) if searcher_needs_budgets(spec.searcher) else None
+    cost = trial_cost(problem) if searcher_needs_budgets(searcher_name) else None
     spent = _spent(storage, run, cost)
     while spent < spec.budget - _SPENT_TOLERANCE:
         start = time.perf_counter()
@@ -326,20 +366,28 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
             break
         ask_seconds = time.perf_counter() - start
         start = time.perf_counter()
+        pruned = False
         try:
-            value: float | None = float(problem(trial.params, trial.budget))
+            if max_step is None:
+                value: float | None = float(problem(trial.params, trial.budget))
+            else:
+                value = float(problem.curve(trial.params, Reporter(searcher, trial, pruner), trial.budget))
+        except TrialPruned:
+            value, pruned = None, True
         except Exception as err:  # the objective's failure is the trial's, not the run's
             warnings.warn(f"{spec.problem}: trial {n} failed: {err!r}", TrialFailedWarning, stacklevel=2)
             value = None
         eval_seconds = time.perf_counter() - start
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TrialFailedWarning)  # a non-finite value: already a failed trial
-            told = searcher.tell(trial, value) if value is not None else searcher.tell(trial, failed=True)
+            if pruned:
+                told = searcher.tell(trial, pruned=True)
+            else:
+                told = searcher.tell(trial, value) if value is not None else searcher.tell(trial, failed=True)
         storage.commit_trial(
-            run.id, n, params=_json_params(told.params), value=told.value,
-            status="complete" if told.status is TrialStatus.COMPLETE else "failed",
+            run.id, n, params=_json_params(told.params), value=told.value, status=told.status.value,
             ask_seconds=ask_seconds, eval_seconds=eval_seconds, state=searcher.to_json(), budget=told.budget,
-            config_id=told.config_id,
+            config_id=told.config_id, intermediate=told.intermediate,
         )  # fmt: skip
         n += 1
         spent += 1.0 if cost is None else cost(told.budget)

@@ -1,13 +1,16 @@
 """Durable storage of benchmark runs: one SQLite file, safe with several processes writing at once.
 
-Two tables:
+Three tables:
     runs    one row per (problem, searcher, seed): the planned budget, the status (``running`` / ``done``), the number
             of trials committed, and the searcher's saved state (its JSON history) after the last of them;
-    trials  one row per finished trial: its number in the run, params (JSON), budget, value, status (``complete`` /
-            ``failed``), the seconds the searcher took to ask it and the seconds the evaluation took, when, and its
-            ``config_id`` (the trial number that first evaluated its configuration: a multi-fidelity searcher's
-            promoted trials share it). A file written before ``config_id`` existed gets the column when opened; its
-            old rows hold NULL there.
+    trials  one row per finished trial: its number in the run, params (JSON), budget, value, status (``complete``,
+            ``failed`` or ``pruned``), the seconds the searcher took to ask it and the seconds the evaluation took,
+            when, and its ``config_id`` (the trial number that first evaluated its configuration: a multi-fidelity
+            searcher's promoted trials share it). A file written before ``config_id`` existed gets the column when
+            opened; its old rows hold NULL there;
+    reports one row per value a trial reported while it trained (its learning curve): run, trial number, step,
+            value; written with the trial. A file from before it gets the table when opened for writing; read-only,
+            its trials have no reports.
 
 A trial and the searcher state that includes it are written in one transaction, so after a crash (even SIGKILL) the
 file holds a consistent prefix of every run: resuming loads the state and asks the next trial, which is the one the
@@ -24,9 +27,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +63,13 @@ CREATE TABLE IF NOT EXISTS trials (
     config_id INTEGER,
     PRIMARY KEY (run_id, number)
 );
+CREATE TABLE IF NOT EXISTS reports (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    number INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (run_id, number, step)
+);
 """
 
 
@@ -90,6 +100,7 @@ class TrialRecord:
     eval_seconds: float
     finished_at: float
     config_id: int | None = None
+    intermediate: dict[int, float] = field(default_factory=dict)  # its reports, {step: value}
 
 
 class Storage:
@@ -243,7 +254,7 @@ class Storage:
             if str(self.path) in str(err):  # named already
                 raise
             raise sqlite3.DatabaseError(f"{self.path}: {err}") from None
-        foreign = {t for t in tables if not t.startswith("sqlite_")} - {"runs", "trials"}  # sqlite_*: SQLite's own
+        foreign = {t for t in tables if not t.startswith("sqlite_")} - {"runs", "trials", "reports"}  # sqlite_*
         if foreign:
             raise ValueError(
                 f"{self.path} is a SQLite file but not a bohpo store (its tables: {', '.join(sorted(tables))}); "
@@ -342,8 +353,10 @@ class Storage:
         state: str,
         budget: float | None = None,
         config_id: int | None = None,
+        intermediate: Mapping[int, float] | None = None,
     ) -> None:
-        """Write trial ``number`` of a run and the searcher state that includes it, in one transaction.
+        """Write trial ``number`` of a run, its reports (``{step: value}``) and the searcher state that includes it,
+        in one transaction.
 
         Raises:
             RuntimeError: the run does not have exactly ``number`` trials yet (another process advanced it, or a
@@ -363,6 +376,10 @@ class Storage:
                 "finished_at, config_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, number, json.dumps(params), budget, value, status, ask_seconds, eval_seconds, now, config_id),
             )
+            db.executemany(
+                "INSERT INTO reports (run_id, number, step, value) VALUES (?, ?, ?, ?)",
+                [(run_id, number, step, v) for step, v in (intermediate or {}).items()],
+            )
 
     def trials(self, run_id: int | None = None) -> list[TrialRecord]:
         """The trials of one run (or of all runs), by run then number."""
@@ -376,7 +393,35 @@ class Storage:
             if run_id is not None
             else self._read(query + " ORDER BY run_id, number")
         )
-        return [TrialRecord(r[0], r[1], json.loads(r[2]), *r[3:]) for r in rows]
+        curves: dict[tuple[int, int], dict[int, float]] = {}
+        if "reports" in self._tables():
+            query = "SELECT run_id, number, step, value FROM reports"
+            reported = (
+                self._read(query + " WHERE run_id = ? ORDER BY number, step", (run_id,))
+                if run_id is not None
+                else self._read(query + " ORDER BY run_id, number, step")
+            )
+            for run, number, step, value in reported:
+                curves.setdefault((run, number), {})[step] = value
+        return [
+            TrialRecord(
+                run_id=r[0],
+                number=r[1],
+                params=json.loads(r[2]),
+                budget=r[3],
+                value=r[4],
+                status=r[5],
+                ask_seconds=r[6],
+                eval_seconds=r[7],
+                finished_at=r[8],
+                config_id=r[9],
+                intermediate=curves.get((r[0], r[1]), {}),
+            )
+            for r in rows
+        ]
+
+    def _tables(self) -> set[str]:
+        return {row[0] for row in self._read("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     def count_trials(self) -> int:
         """Trials committed over all runs (cheap: for progress bars)."""

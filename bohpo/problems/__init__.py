@@ -20,6 +20,7 @@ from bohpo.problems.multifidelity import (
     make_multifidelity_problem,
     multifidelity_problem_names,
 )
+from bohpo.problems.pbt_toy import PBTToy
 from bohpo.problems.sklearn import DATASETS, MODELS, SklearnProblem, sklearn_problem_names
 from bohpo.problems.synthetic import (
     Ackley,
@@ -53,6 +54,7 @@ __all__ = [
     "MixedBranin",
     "MultiFidelityProblem",
     "ObjectiveProblem",
+    "PBTToy",
     "Problem",
     "Rosenbrock",
     "Schwefel",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -23,6 +23,8 @@ class Problem:
         optimum: The best (lowest) achievable value, or ``None`` when unknown.
         min_budget, max_budget: The budget range of a multi-fidelity problem, ``None`` otherwise; ``budget=None``
             means ``max_budget``.
+        max_step: For a problem that trains in steps and reports its learning curve (:meth:`curve`), the last
+            step of a full evaluation; ``None`` otherwise.
 
     Example:
         >>> from bohpo.problems import make_problem
@@ -37,10 +39,20 @@ class Problem:
     optimum: float | None = None
     min_budget: float | None = None
     max_budget: float | None = None
+    max_step: int | None = None  # the last step ``curve`` reports in a full evaluation; None: it reports none
 
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
         """Evaluate one configuration (at ``budget`` for a multi-fidelity problem)."""
         raise NotImplementedError
+
+    def curve(
+        self, params: Mapping[str, Any], report: Callable[[int, float], None], budget: float | None = None
+    ) -> float:
+        """Evaluate one configuration, calling ``report(step, value)`` along the way where the problem trains in
+        steps (``max_step`` is set: epochs, trees); the value returned is ``self(params, budget)``'s.
+        ``report`` may raise (a pruner's :class:`~bohpo.errors.TrialPruned`) to stop the training. A problem without
+        a learning curve evaluates and reports nothing."""
+        return self(params, budget)
 
     def regret(self, value: float) -> float | None:
         """``value - optimum``, or ``None`` when the optimum is unknown."""

@@ -18,10 +18,12 @@ Every problem takes ``budget=None`` as its largest budget, so searchers without 
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from collections.abc import Callable, Mapping
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -135,6 +137,10 @@ def _split(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return scaler.transform(X_train)[order], scaler.transform(X_valid), y_train[order], y_valid
 
 
+def _no_report(step: int, value: float) -> None:
+    """A ``report`` that keeps nothing: ``__call__`` of a problem with a learning curve."""
+
+
 class _HoldoutProblem(MultiFidelityProblem):
     """Shared: a dataset, a seeded split, and a validation error."""
 
@@ -175,7 +181,57 @@ class MLPEpochs(_HoldoutProblem):
         }
     )
 
+    max_step = 27  # epochs
+    schedulable = ("alpha", "learning_rate_init", "batch_size")  # may change between epochs (population training)
+    architecture: Mapping[str, Any] = MappingProxyType({"hidden_size": 64, "activation": "relu"})
+
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
+        return self.curve(params, _no_report, budget)
+
+    @property
+    def schedule_space(self) -> Space:
+        """The hyperparameters that may change during training (:attr:`schedulable`), for population-based training."""
+        return Space({name: self.space[name] for name in self.schedulable})
+
+    def train(self, params: Mapping[str, Any], state: Any, *, until: int) -> tuple[Any, float]:
+        """Continue training ``state`` (``None``: a new network) to epoch ``until`` with ``params``' regularisation,
+        learning rate and batch size, which may differ from the epochs before (population-based training changes
+        them); returns the new state, a checkpoint (``state`` itself is left as it was), and the validation error.
+
+        A new network takes ``hidden_size`` and ``activation`` from ``params`` where given, else
+        :attr:`architecture`; training is deterministic under the problem's seed, so the same schedule gives the same
+        network whether trained in one go or in segments."""
+        from sklearn.neural_network import MLPClassifier
+
+        X_train, X_valid, y_train, y_valid = self._data()
+        if state is None:
+            shape = {**self.architecture, **{k: params[k] for k in self.architecture if k in params}}
+            model, epoch = (
+                MLPClassifier(
+                    hidden_layer_sizes=(shape["hidden_size"],), activation=shape["activation"], random_state=self.seed
+                ),
+                0,
+            )
+        else:
+            model, epoch = copy.deepcopy(state)
+        if until < epoch:
+            raise ValueError(f"until = {until} is before the state's epoch {epoch}")
+        model.set_params(alpha=params["alpha"], learning_rate_init=params["learning_rate_init"],
+                         batch_size=params["batch_size"])  # fmt: skip
+        if hasattr(model, "_optimizer"):  # Adam keeps its own copy of the learning rate once training started
+            model._optimizer.learning_rate_init = params["learning_rate_init"]
+        classes = np.unique(y_train)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for _ in range(epoch, until):
+                model.partial_fit(X_train, y_train, classes=classes)
+        error = float(1.0 - model.score(X_valid, y_valid)) if until > 0 else 1.0
+        return (model, until), error
+
+    def curve(
+        self, params: Mapping[str, Any], report: Callable[[int, float], None], budget: float | None = None
+    ) -> float:
+        """Train for ``budget`` epochs, reporting the validation error after each (step: the epochs trained)."""
         from sklearn.neural_network import MLPClassifier
 
         epochs = round(self.check_budget(budget))
@@ -186,11 +242,14 @@ class MLPEpochs(_HoldoutProblem):
             learning_rate_init=p["learning_rate_init"], batch_size=p["batch_size"], random_state=self.seed,
         )  # fmt: skip
         classes = np.unique(y_train)
+        error = math.nan
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            for _ in range(epochs):
+            for epoch in range(epochs):
                 model.partial_fit(X_train, y_train, classes=classes)
-        return float(1.0 - model.score(X_valid, y_valid))
+                error = float(1.0 - model.score(X_valid, y_valid))
+                report(epoch + 1, error)
+        return error
 
 
 class BoostingTrees(_HoldoutProblem):
@@ -211,6 +270,8 @@ class BoostingTrees(_HoldoutProblem):
         }
     )
 
+    max_step = 162  # trees
+
     def __call__(self, params: Mapping[str, Any], budget: float | None = None) -> float:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -220,6 +281,27 @@ class BoostingTrees(_HoldoutProblem):
             max_iter=trees, early_stopping=False, random_state=self.seed, **self.space.validate(params)
         )
         return float(1.0 - model.fit(X_train, y_train).score(X_valid, y_valid))
+
+    def curve(
+        self, params: Mapping[str, Any], report: Callable[[int, float], None], budget: float | None = None
+    ) -> float:
+        """Fit ``budget`` trees, then report the validation error of the first 2, 4, 6, ... trees (step: the trees;
+        a model of k trees is the first k stages of the full one, so the curve is what training would show). The
+        fit is paid whole: ``report`` raising stops the reading, not the fitting, so a pruner saves steps here, not
+        seconds."""
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        trees = round(self.check_budget(budget))
+        X_train, X_valid, y_train, y_valid = self._data()
+        model = HistGradientBoostingClassifier(
+            max_iter=trees, early_stopping=False, random_state=self.seed, **self.space.validate(params)
+        ).fit(X_train, y_train)
+        error = math.nan
+        for stage, predicted in enumerate(model.staged_predict(X_valid)):
+            if stage % 2 == 1 or stage == trees - 1:
+                error = float(1.0 - np.mean(predicted == y_valid))  # as 1 - score, to the last bit
+                report(stage + 1, error)
+        return error
 
 
 class DataFraction(_HoldoutProblem):

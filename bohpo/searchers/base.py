@@ -119,8 +119,13 @@ class Searcher:
         """
         raise NotImplementedError
 
+    def _on_ask(self, trials: list[Trial]) -> None:
+        """Called once per ``ask`` with the trials it created, in order (each holds the proposal ``_propose`` made
+        for it; proposals redrawn because they were pending have none); for searchers that track their draws."""
+
     def _on_tell(self, trial: Trial) -> None:
-        """Called after ``trial`` (complete or failed) joined the history; for searchers that keep extra state."""
+        """Called after ``trial`` (complete, failed or pruned) joined the history; for searchers that keep extra
+        state."""
 
     def _settings(self) -> dict[str, Any]:
         """JSON-safe settings a saved history must agree on with the searcher that loads it (what was chosen when
@@ -196,6 +201,32 @@ class Searcher:
         trials = [self._add_trial(params, budget=None, started_at=now) for params in proposals]
         for trial in trials:
             self._pending[trial.id] = trial
+        self._on_ask(trials)
+        return trials[0] if n is None else trials
+
+    def _ask_each(
+        self,
+        n: int | None,
+        next_trial: Callable[[torch.Generator], Trial],
+        restore: Callable[[], None] | None = None,
+    ) -> Trial | list[Trial]:
+        """``ask`` for searchers that create their trials one by one (with budgets, checkpoints...): ``next_trial``
+        makes and registers one pending trial from the ask's generator. A batch is all or nothing: if making one of
+        its trials raises (a model's error, an interrupt), the trials already made are taken back, ``restore``
+        puts back the searcher's own bookkeeping, and the exception propagates."""
+        count = 1 if n is None else check_count(n, "n", minimum=1)
+        generator = torch_generator(self.seed, _ASK_STREAM, self._n_asks)
+        first = len(self._trials)
+        try:
+            trials = [next_trial(generator) for _ in range(count)]
+        except BaseException:
+            for trial_id in range(first, max(self._trials, default=-1) + 1):
+                for table in (self._trials, self._keys, self._pending):
+                    table.pop(trial_id, None)
+            if restore is not None:
+                restore()
+            raise
+        self._n_asks += 1
         return trials[0] if n is None else trials
 
     def _propose_distinct(self, count: int, generator: torch.Generator) -> list[Config]:
@@ -220,11 +251,17 @@ class Searcher:
         return out
 
     def _add_trial(
-        self, params: Config, *, budget: float | None, started_at: float, config_id: int | None = None
+        self,
+        params: Config,
+        *,
+        budget: float | None,
+        started_at: float,
+        config_id: int | None = None,
+        checkpoint: int | None = None,
     ) -> Trial:
         trial = Trial(
             id=len(self._trials), params=params, budget=budget, started_at=started_at, searcher_id=self.id,
-            config_id=config_id,
+            config_id=config_id, checkpoint=checkpoint,
         )  # fmt: skip
         self._trials[trial.id] = trial
         self._keys[trial.id] = self.space.key(params)
@@ -239,6 +276,7 @@ class Searcher:
         *,
         failed: bool = False,
         budget: float | None = None,
+        pruned: bool = False,
     ) -> Trial:
         """Report the value of a trial, or of a configuration that was never asked.
 
@@ -249,13 +287,17 @@ class Searcher:
                 failed, with a warning.
             failed: Mark the trial failed whatever ``value`` is.
             budget: The budget a configuration was evaluated at; only with a configuration (a trial has its own).
+            pruned: The trial was stopped early (by a pruner): its status is ``pruned`` and its value ``value``, by
+                default the last value it reported. ``best`` counts complete trials only; the model-based and
+                evolutionary searchers learn from a pruned trial at this value.
 
         Returns:
-            The recorded trial, now complete or failed.
+            The recorded trial, now complete, failed or pruned.
 
         Raises:
             ValueError: the trial was not asked by this searcher, or was told already; a bad configuration or
-                budget. Nothing changes.
+                budget; ``pruned`` with a configuration, with ``failed``, or with no value given or reported. Nothing
+                changes.
             TypeError: ``trial`` is neither a ``Trial`` nor a mapping.
         """
         if isinstance(trial, Trial):
@@ -268,6 +310,16 @@ class Searcher:
             record = None
         else:
             raise TypeError(f"tell takes a Trial or a configuration mapping, got {type(trial).__name__}")
+        if pruned:
+            if failed or not isinstance(trial, Trial):
+                raise ValueError("pruned=True takes a pending Trial (not a configuration) and no failed=True")
+            assert record is not None
+            if value is None:
+                if not record.intermediate:
+                    raise ValueError(
+                        f"trial {record.id} reported no value; tell a pruned trial with the value it stopped at"
+                    )
+                value = record.intermediate[record.last_step]  # type: ignore[index]
         number = None if failed else finite_float(value)
 
         now = time.time()
@@ -286,10 +338,43 @@ class Searcher:
                 stacklevel=2,
             )
         else:
-            record.status = TrialStatus.COMPLETE
+            record.status = TrialStatus.PRUNED if pruned else TrialStatus.COMPLETE
         self._history.append(record)
         self._on_tell(record)
         return record
+
+    @synchronized
+    def report(self, trial: Trial, step: int, value: Any) -> None:
+        """Record an intermediate value of a pending trial: one point of its learning curve, at ``step`` (an epoch,
+        a number of trees...). Pruners decide from these (``pruner.prune(searcher, trial)``); they are kept in
+        ``trial.intermediate``, in the JSON history and in the benchmark storage.
+
+        A step reported twice keeps its first value, with a warning (a training loop that restarts from a
+        checkpoint may report a step again).
+
+        Raises:
+            ValueError: the trial is not a pending trial of this searcher; ``step`` is negative; ``value`` is not a
+                finite number (tell a diverged trial as failed). Nothing changes.
+            TypeError: ``trial`` is not a ``Trial``, or ``step`` not an int.
+        """
+        if not isinstance(trial, Trial):
+            raise TypeError(f"report takes a Trial, got {type(trial).__name__}")
+        record = self._pending_record(trial)
+        step = check_count(step, "step")
+        number = finite_float(value)
+        if number is None:
+            raise ValueError(
+                f"trial {record.id} reported {scalar(value)!r} at step {step}, not a finite number; tell a diverged "
+                "trial as failed (tell(trial, failed=True))"
+            )
+        if step in record.intermediate:
+            warnings.warn(
+                f"trial {record.id} reported step {step} again; its first value {record.intermediate[step]!r} is kept",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return
+        record.intermediate[step] = number
 
     def _pending_record(self, trial: Trial) -> Trial:
         stored = self._trials.get(trial.id)
@@ -407,8 +492,10 @@ class Searcher:
             trial = Trial.from_dict({**row, "params": self.space.config_from_json(row["params"])})
             if trial.id != position:
                 raise ValueError(f"history trials must be numbered 0, 1, ... in order; found {trial.id} at {position}")
-            if trial.status is TrialStatus.COMPLETE and finite_float(trial.value) is None:
-                raise ValueError(f"history trial {trial.id} is complete but its value {trial.value!r} is not finite")
+            if trial.status in (TrialStatus.COMPLETE, TrialStatus.PRUNED) and finite_float(trial.value) is None:
+                raise ValueError(
+                    f"history trial {trial.id} is {trial.status.value} but its value {trial.value!r} is not finite"
+                )
             trials[trial.id] = trial
         finished = {t.id for t in trials.values() if t.is_finished}
         if sorted(told) != sorted(finished) or len(set(told)) != len(told):

@@ -18,7 +18,7 @@ from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, derive_seed
 from bohpo.space import Config, Space
 from bohpo.surrogates.base import DensityRatioSurrogate, GaussianSurrogate
-from bohpo.trial import Trial, TrialStatus
+from bohpo.trial import Trial
 
 __all__ = ["BayesianOptimizer"]
 
@@ -126,7 +126,9 @@ class BayesianOptimizer(Searcher):
     def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
         told = self.history
         sign = 1.0 if self.direction == "minimize" else -1.0
-        values = [sign * t.value if t.status is TrialStatus.COMPLETE else math.inf for t in told]  # type: ignore[operator]
+        # failed trials have no value (the proposer keeps them out of the model, or below every value); a pruned one
+        # enters at the value it was stopped at, a pessimistic one where the metric improves with training
+        values = [math.inf if t.value is None else sign * t.value for t in told]
         y = torch.tensor(values, dtype=self.dtype, device=self.device)  # (n_told,)
         pending = self._encode([t.params for t in self.pending])  # (k, D)
         return self.proposer.propose(self._told_rows(told), y, pending=pending, n=n, generator=generator)

@@ -24,11 +24,11 @@ from typing import Any, overload
 
 import torch
 
-from bohpo._checks import check_count, finite_float
+from bohpo._checks import finite_float
 from bohpo.acquisition.propose import NUMERICAL_FAILURES, Proposer
 from bohpo.errors import NumericalWarning
-from bohpo.searchers.base import _ASK_STREAM, _MAX_REDRAWS, Direction, Searcher, synchronized
-from bohpo.seeding import SeedLike, torch_generator
+from bohpo.searchers.base import _MAX_REDRAWS, Direction, Searcher, synchronized
+from bohpo.seeding import SeedLike
 from bohpo.space import Config, Space
 from bohpo.trial import Trial, TrialStatus
 
@@ -93,19 +93,8 @@ class MultiFidelitySearcher(Searcher):
         trials raises (a model's error, an interrupt), the trials already made are taken back and the schedule is
         as before the call.
         """
-        count = 1 if n is None else check_count(n, "n", minimum=1)
-        generator = torch_generator(self.seed, _ASK_STREAM, self._n_asks)
-        first, saved = len(self._trials), _copied(self._state())  # the state holds the live rung lists
-        try:
-            trials = [self._next_trial(generator) for _ in range(count)]
-        except BaseException:
-            for trial_id in range(first, max(self._trials, default=-1) + 1):
-                for table in (self._trials, self._keys, self._pending):
-                    table.pop(trial_id, None)
-            self._load_state(saved)
-            raise
-        self._n_asks += 1
-        return trials[0] if n is None else trials
+        saved = _copied(self._state())  # the state holds the live rung lists
+        return self._ask_each(n, self._next_trial, restore=lambda: self._load_state(saved))
 
     def _next_trial(self, generator: torch.Generator) -> Trial:
         raise NotImplementedError

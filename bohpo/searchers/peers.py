@@ -30,7 +30,7 @@ from bohpo.trial import Trial, TrialStatus
 
 __all__ = ["BoTorchLoop", "OptunaSearcher", "optuna_available"]
 
-_SAMPLERS = ("tpe", "gp", "cmaes")
+_SAMPLERS = ("tpe", "gp", "cmaes", "nsga2")
 _REPEATS = 8  # Optuna asks per proposal before a repeat of a pending configuration is let through
 
 
@@ -47,7 +47,7 @@ class OptunaSearcher(Searcher):
 
     Args:
         space: The search space.
-        sampler: ``"tpe"``, ``"gp"`` or ``"cmaes"``.
+        sampler: ``"tpe"``, ``"gp"``, ``"cmaes"`` or ``"nsga2"``.
         seed, direction: As for every searcher.
         **options: Passed to the sampler's constructor (for example ``multivariate=True`` for TPE).
     """
@@ -80,6 +80,7 @@ class OptunaSearcher(Searcher):
             "tpe": optuna.samplers.TPESampler,
             "gp": optuna.samplers.GPSampler,
             "cmaes": optuna.samplers.CmaEsSampler,
+            "nsga2": optuna.samplers.NSGAIISampler,
         }
         return cls[self.sampler](seed=seed, **self.options)
 
@@ -132,23 +133,39 @@ class OptunaSearcher(Searcher):
     def _tell_optuna(self, number: int, trial: Trial) -> None:
         import optuna
 
+        sign = 1.0 if self.direction == "minimize" else -1.0
         if trial.status is TrialStatus.COMPLETE:
-            sign = 1.0 if self.direction == "minimize" else -1.0
             self._study.tell(number, sign * float(trial.value))  # type: ignore[arg-type]
+        elif trial.status is TrialStatus.PRUNED:  # as Optuna's own pruning leaves it: its curve, state PRUNED
+            storage, study_id = self._study._storage, self._study._study_id
+            trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, number)
+            for step, value in trial.intermediate.items():
+                storage.set_trial_intermediate_value(trial_id, step, sign * value)
+            self._study.tell(number, state=optuna.trial.TrialState.PRUNED)
         else:
             self._study.tell(number, state=optuna.trial.TrialState.FAIL)
 
     def _state(self) -> dict[str, Any]:
-        """Optuna's trials, finished and running, with their system attributes (CMA-ES keeps its state there)."""
+        """Optuna's trials, finished and running, with their system attributes (CMA-ES keeps its state there), and
+        the study's system attributes (NSGA-II keeps each generation's parents there)."""
         import optuna
 
-        kept = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL, optuna.trial.TrialState.RUNNING)
+        states = optuna.trial.TrialState
+        kept = (states.COMPLETE, states.FAIL, states.PRUNED, states.RUNNING)
+        storage, study_id = self._study._storage, self._study._study_id
         return {
+            "study_system_attrs": storage.get_study_system_attrs(study_id),
             "optuna_trials": [
-                {"params": t.params, "value": t.value, "state": t.state.name, "system_attrs": t.system_attrs}
+                {
+                    "params": t.params,
+                    "value": t.value,
+                    "state": t.state.name,
+                    "system_attrs": t.system_attrs,
+                    "intermediate": [[step, value] for step, value in t.intermediate_values.items()],
+                }
                 for t in self._study.get_trials(deepcopy=False)
                 if t.state in kept
-            ]
+            ],
         }
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
@@ -166,10 +183,16 @@ class OptunaSearcher(Searcher):
                     params=t["params"], distributions={name: self._distributions[name] for name in t["params"]},
                     value=t["value"] if state_ is optuna.trial.TrialState.COMPLETE else None,
                     state=state_, system_attrs=t.get("system_attrs") or {},
+                    intermediate_values={int(step): float(v) for step, v in t.get("intermediate") or []},
                 )
             )  # fmt: skip
             if state_ is optuna.trial.TrialState.RUNNING:  # a pending trial: its tell will come
                 asked.setdefault(self.space.key(self._from_optuna(t["params"])), []).append(number)
+        study_attrs = state.get("study_system_attrs", {})  # absent from histories saved before they were kept
+        if not isinstance(study_attrs, Mapping):
+            raise ValueError("an Optuna searcher's 'study_system_attrs' must be a mapping")
+        for key, value in study_attrs.items():
+            study._storage.set_study_system_attr(study._study_id, key, value)
         self._study, self._asked = study, asked
 
     def _to_optuna(self, config: Mapping[str, Any]) -> dict[str, Any]:

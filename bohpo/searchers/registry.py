@@ -16,7 +16,9 @@ from bohpo.acquisition.propose import AcquisitionFactory, default_surrogate
 from bohpo.searchers.asha import AsyncSuccessiveHalving
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.searchers.bayesian import BayesianOptimizer
+from bohpo.searchers.cma import CMAES
 from bohpo.searchers.fidelity import MultiFidelitySearcher
+from bohpo.searchers.genetic import GeneticAlgorithm
 from bohpo.searchers.grid import GridSearch
 from bohpo.searchers.hyperband import BOHB, Hyperband, SuccessiveHalving, bohb_proposer
 from bohpo.searchers.peers import BoTorchLoop, OptunaSearcher, optuna_available
@@ -72,6 +74,10 @@ _FACTORIES: dict[str, SearcherFactory] = {
     "gp-ucb": _gp(partial(UpperConfidenceBound, beta=2.0)),
     "random": lambda space, seed, direction, n_trials, budgets: RandomSearch(space, seed=seed, direction=direction),
     "sobol": lambda space, seed, direction, n_trials, budgets: SobolSearch(space, seed=seed, direction=direction),
+    "cmaes": lambda space, seed, direction, n_trials, budgets: CMAES(space, seed=seed, direction=direction),
+    "genetic": lambda space, seed, direction, n_trials, budgets: GeneticAlgorithm(
+        space, seed=seed, direction=direction
+    ),
     "grid": lambda space, seed, direction, n_trials, budgets: (
         GridSearch.for_budget(space, n_trials, seed=seed, direction=direction)
         if n_trials is not None
@@ -93,7 +99,7 @@ _FACTORIES["botorch-logei"] = lambda space, seed, direction, n_trials, budgets: 
     space, seed=seed, direction=direction
 )
 if optuna_available():  # the peers join the registry only where Optuna is installed (bohpo[peers])
-    for _sampler in ("tpe", "gp", "cmaes"):
+    for _sampler in ("tpe", "gp", "cmaes", "nsga2"):
         _FACTORIES[f"optuna-{_sampler}"] = _optuna(_sampler)
     _FACTORIES["optuna-tpe-univariate"] = lambda space, seed, direction, n_trials, budgets: OptunaSearcher(
         space, "tpe", seed=seed, direction=direction, multivariate=False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
-from bohpo.problems import ObjectiveProblem
+from bohpo.problems import ObjectiveProblem, Problem
 from bohpo.searchers import RandomSearch, Searcher
 from bohpo.space import Categorical, Float, Int, Space
 
@@ -52,3 +54,26 @@ not_a_problem = 42
 
 def broken_factory(space: Space, seed: Any, direction: Any, n_trials: int | None, budgets: Any) -> Searcher:
     raise RuntimeError("this searcher is broken")
+
+
+class _Curves(Problem):
+    """A learning curve per configuration, steps 1..9: (a - 0.3)^2 + (b + 0.2)^2 + 1 / step (a loss that falls as it
+    trains, its ranking the same at every step), with a short pause per step so a kill lands inside a trial."""
+
+    name = "curves"
+    space = Space({"a": Float(-1.0, 1.0), "b": Float(-1.0, 1.0)})
+    max_step = 9
+
+    def __call__(self, params: Any, budget: float | None = None) -> float:
+        return self.curve(params, lambda step, value: None, budget)
+
+    def curve(self, params: Any, report: Any, budget: float | None = None) -> float:
+        value = math.inf
+        for step in range(1, self.max_step + 1):
+            time.sleep(0.002)
+            value = (params["a"] - 0.3) ** 2 + (params["b"] + 0.2) ** 2 + 1.0 / step
+            report(step, value)
+        return value
+
+
+curves = _Curves()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -17,7 +18,7 @@ import pytest
 import torch
 
 from bohpo.bench import runner as runner_module
-from bohpo.bench.report import load_results
+from bohpo.bench.report import load_results, markdown
 from bohpo.bench.runner import RunSpec, plan_runs, run_suite, trial_cost
 from bohpo.bench.storage import Storage
 from bohpo.cli import main
@@ -344,3 +345,80 @@ def test_a_damaged_file_is_refused_before_a_resume_or_a_report(tmp_path: Path) -
         run_suite(["branin"], ["random"], 1, 8, db, resume=True)
     with pytest.raises(sqlite3.DatabaseError, match=r"runs.db: the database is damaged"):
         load_results(db)
+
+
+_CURVES = "tests.bench.own_parts:curves"
+
+
+def test_a_searcher_with_a_pruner_stores_curves_and_pruned_trials(tmp_path: Path) -> None:
+    """Every run on a problem with a learning curve stores its curves; with a pruner some trials stop early, stored
+    as pruned at their last report. A pruner does not change random search's proposals, only how far each goes."""
+    db = tmp_path / "curves.db"
+    run_suite([_CURVES], ["random", "random+median", "random+hyperband"], 2, 20, db)
+    storage = Storage(db, read_only=True)
+    by_searcher = {}
+    for run in storage.runs():
+        trials = storage.trials(run.id)
+        by_searcher.setdefault(run.searcher, []).append(trials)
+        state = json.loads(storage.run_state(run.id)[0])
+        assert [t.intermediate for t in trials] == [
+            {int(step): value for step, value in row["intermediate"]} for row in state["trials"]
+        ]
+    for trials in by_searcher["random"]:
+        assert all(t.status == "complete" and list(t.intermediate) == list(range(1, 10)) for t in trials)
+    for name in ("random+median", "random+hyperband"):
+        stopped = [t for trials in by_searcher[name] for t in trials if t.status == "pruned"]
+        assert len(stopped) >= 5, name
+        assert all(t.value == t.intermediate[max(t.intermediate)] and len(t.intermediate) < 9 for t in stopped)
+    plain, median = by_searcher["random"], by_searcher["random+median"]
+    assert [[t.params for t in run] for run in plain] == [[t.params for t in run] for run in median]
+    results = load_results(storage, import_paths=True)
+    steps = {searcher: results.steps_trained[(_CURVES, searcher)] for searcher in by_searcher}
+    assert steps["random"].tolist() == [180, 180] and (steps["random+median"] < 180).all()
+    assert "| steps trained per run |" in markdown(results)
+
+
+def test_a_pruner_needs_a_problem_with_a_learning_curve_and_a_known_name(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"random\+median stop trials from their learning curves; 'branin'"):
+        plan_runs(["branin"], ["random+median"], 1, 3)
+    with pytest.raises(ValueError, match="unknown pruner 'medain'; did you mean 'median'"):
+        plan_runs([_CURVES], ["random+medain"], 1, 3)
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def test_a_killed_run_with_a_pruner_resumes_with_its_curves(tmp_path: Path) -> None:
+    """SIGKILL mid-run: the committed trials keep their curves and statuses, and the resumed run ends with the
+    trials, curves and prunings of a run never interrupted."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def command(db: Path, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "bohpo", "bench", "run", "--problems", _CURVES, "--searchers",
+                "tpe+median,random+successive-halving", "--seeds", "1", "--budget", "24", "--db", str(db),
+                "--no-progress", *extra]  # fmt: skip
+
+    db = tmp_path / "killed.db"
+    process = subprocess.Popen(command(db), env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if db.exists() and Storage(db).count_trials() >= 15:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert Storage(db).count_trials() < 48
+    finished = subprocess.run(command(db, "--resume"), env=env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    straight = tmp_path / "straight.db"
+    subprocess.run(command(straight), env=env, check=True, capture_output=True, timeout=300)
+
+    def stored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+        storage = Storage(path)
+        return {
+            r.searcher: [(t.params, t.status, t.value, t.intermediate) for t in storage.trials(r.id)]
+            for r in storage.runs()
+        }
+
+    resumed, uninterrupted = stored(db), stored(straight)
+    assert resumed == uninterrupted
+    assert any(status == "pruned" for rows in resumed.values() for _, status, _, _ in rows)

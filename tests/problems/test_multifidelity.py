@@ -72,6 +72,37 @@ def test_the_mlp_learns_with_epochs_and_is_deterministic() -> None:
     assert problem(config, 8.6) == errors[1]  # budgets are rounded to whole epochs
 
 
+def test_the_mlp_reports_its_curve_and_trains_in_segments_with_changing_hyperparameters() -> None:
+    """The curve's last value is the evaluation's; training in segments (from checkpoints, left untouched) gives the
+    network of one go; a learning rate changed between segments reaches Adam, not only the estimator."""
+    problem = MLPEpochs()
+    config = {"alpha": 1e-4, "learning_rate_init": 1e-3, "hidden_size": 32, "batch_size": 64, "activation": "relu"}
+    curve: list[tuple[int, float]] = []
+    assert problem.curve(config, lambda step, value: curve.append((step, value)), 9) == problem(config, 9)
+    assert [step for step, _ in curve] == list(range(1, 10)) and curve[-1][1] == problem(config, 9)
+    _, error = problem.train(config, None, until=9)
+    first, _ = problem.train(config, None, until=4)
+    second, segmented = problem.train(config, first, until=9)
+    assert segmented == error == problem(config, 9) and first[1] == 4 and second[1] == 9
+    faster, _ = problem.train({**config, "learning_rate_init": 1e-2}, first, until=6)
+    assert faster[0]._optimizer.learning_rate_init == 1e-2 and first[0]._optimizer.learning_rate_init == 1e-3
+    assert problem.schedule_space.names == ["alpha", "learning_rate_init", "batch_size"]
+    with pytest.raises(ValueError, match="before the state's epoch 4"):
+        problem.train(config, first, until=3)
+
+
+def test_boosting_reports_the_error_of_its_first_trees() -> None:
+    problem = BoostingTrees()
+    config = {
+        "learning_rate": 0.1, "max_leaf_nodes": 16, "min_samples_leaf": 5, "l2_regularization": 1e-3,
+        "max_features": 0.5,
+    }  # fmt: skip
+    curve: dict[int, float] = {}
+    final = problem.curve(config, lambda step, value: curve.__setitem__(step, value), 20)
+    assert list(curve) == list(range(2, 21, 2)) and final == curve[20] == problem(config, 20)
+    assert curve[4] == pytest.approx(problem(config, 4), abs=3 / 143)  # the first 4 trees of 20 are a 4-tree model
+
+
 def test_boosting_counts_trees_as_scikit_learn_does() -> None:
     problem = BoostingTrees()
     config = {

@@ -21,8 +21,10 @@ from bohpo.acquisition import (
 from bohpo.errors import TrialFailedWarning
 from bohpo.searchers import (
     BOHB,
+    CMAES,
     AsyncSuccessiveHalving,
     BayesianOptimizer,
+    GeneticAlgorithm,
     GridSearch,
     Hyperband,
     RandomSearch,
@@ -70,6 +72,9 @@ SEARCHERS = [
     pytest.param(lambda space, **kw: RandomSearch(space, **kw), id="random"),
     pytest.param(lambda space, **kw: SobolSearch(space, **kw), id="sobol"),
     pytest.param(lambda space, **kw: GridSearch(space, n_points=4, **kw), id="grid"),
+    pytest.param(lambda space, **kw: CMAES(space, population_size=4, **kw), id="cmaes"),
+    pytest.param(lambda space, **kw: CMAES(space, **kw), id="cmaes-default-population"),
+    pytest.param(lambda space, **kw: GeneticAlgorithm(space, population_size=3, **kw), id="genetic"),
     pytest.param(_gp(LogExpectedImprovement), id="gp-logei"),
     pytest.param(_gp(ExpectedImprovement), id="gp-ei"),
     pytest.param(_gp(ProbabilityOfImprovement), id="gp-pi"),
@@ -97,6 +102,9 @@ SEARCHERS = [
     ),
     pytest.param(lambda space, **kw: OptunaSearcher(space, "gp", **kw), id="optuna-gp", marks=_OPTUNA),
     pytest.param(lambda space, **kw: OptunaSearcher(space, "cmaes", **kw), id="optuna-cmaes", marks=_OPTUNA),
+    pytest.param(
+        lambda space, **kw: OptunaSearcher(space, "nsga2", population_size=4, **kw), id="optuna-nsga2", marks=_OPTUNA
+    ),
 ]
 
 
@@ -330,3 +338,24 @@ def test_an_optuna_searcher_records_a_tree_told_from_elsewhere_with_its_active_p
     resumed = OptunaSearcher(space, "tpe").load_history(searcher.to_json())
     assert [t.params for t in resumed.trials] == [{"model": "knn", "k": 9}]
     assert space.validate(resumed.ask().params)
+
+
+@pytest.mark.parametrize("make", SEARCHERS)
+def test_reports_and_pruned_trials_are_kept_and_a_resume_goes_on_exactly(make: Factory, mixed_space: Space) -> None:
+    """Learning curves reported on any searcher's trials, some trials pruned at their last report: the history keeps
+    both, and a searcher rebuilt from its JSON asks what the original asks."""
+    original = make(mixed_space, seed=7)
+    for _ in range(3):
+        for i, trial in enumerate(original.ask(4)):
+            value = _objective(mixed_space, trial.params)
+            for step in range(3):
+                original.report(trial, step, value + 1.0 / (step + 1))
+            if i == 1:
+                original.tell(trial, pruned=True)
+            else:
+                original.tell(trial, value)
+    pruned = [t for t in original.history if t.status is TrialStatus.PRUNED]
+    assert len(pruned) == 3 and all(t.value == t.intermediate[2] for t in pruned)
+    resumed = make(mixed_space).load_history(original.to_json())
+    assert [t.to_dict() for t in resumed.trials] == [t.to_dict() for t in original.trials]
+    assert [(t.id, t.params) for t in _drive(resumed, 2)] == [(t.id, t.params) for t in _drive(original, 2)]

@@ -43,7 +43,7 @@ def test_optuna_hears_of_configurations_evaluated_elsewhere() -> None:
 
 
 def test_a_bad_sampler_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"sampler must be one of \('tpe', 'gp', 'cmaes'\), got 'random'"):
+    with pytest.raises(ValueError, match=r"sampler must be one of \('tpe', 'gp', 'cmaes', 'nsga2'\), got 'random'"):
         OptunaSearcher(_space(), "random")
 
 
