@@ -6,6 +6,7 @@ import multiprocessing
 import pickle
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,27 @@ def test_a_file_from_before_config_id_gets_the_column_and_keeps_its_rows(tmp_pat
     assert [(t.number, t.value, t.config_id) for t in storage.trials(1)] == [(0, 3.5, None), (1, 1.5, 1)]
     Storage(path)  # opening it again changes nothing
     assert [t.config_id for t in Storage(path).trials(1)] == [None, 1]
+
+
+def test_a_file_from_before_reports_reads_without_curves_and_gains_the_table_when_written(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    storage = Storage(path)
+    run = storage.open_run("branin", "random", seed=0, budget=3)
+    storage.commit_trial(run.id, 0, params={"x0": 1.0}, value=3.5, status="complete", ask_seconds=0.1,
+                         eval_seconds=0.2, state="{}")  # fmt: skip
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP TABLE reports")  # as a file written before reports were stored
+        db.commit()
+    assert [t.intermediate for t in Storage(path, read_only=True).trials(run.id)] == [{}]
+    with closing(sqlite3.connect(path)) as db:
+        assert "reports" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}  # read: nothing written
+    writer = Storage(path)
+    writer.commit_trial(run.id, 1, params={"x0": 2.0}, value=1.5, status="pruned", ask_seconds=0.1,
+                        eval_seconds=0.2, state="{}", intermediate={1: 2.5, 3: 1.5})  # fmt: skip
+    assert [(t.status, t.intermediate) for t in writer.trials(run.id)] == [
+        ("complete", {}),
+        ("pruned", {1: 2.5, 3: 1.5}),
+    ]
 
 
 def test_a_sqlite_file_of_someone_else_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
