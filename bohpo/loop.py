@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from bohpo._checks import check_count
+from bohpo._checks import check_count, finite_float, scalar
 from bohpo.errors import SearchExhausted, TrialFailedWarning, TrialPruned
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.searchers.registry import make_searcher
@@ -113,7 +113,8 @@ def minimize(
 class Reporter:
     """The ``report`` callable an objective is given: ``report(step, value)`` records one point of the trial's
     learning curve (``searcher.report``) and raises :class:`~bohpo.errors.TrialPruned` when the pruner stops the
-    trial.
+    trial. A value that is not a finite number (a diverged training) ends the trial as failed, with a warning, and
+    the study goes on, as when an objective returns one.
 
     Attributes:
         trial: The trial being evaluated.
@@ -123,9 +124,15 @@ class Reporter:
         self._searcher, self.trial, self._pruner = searcher, trial, pruner
 
     def __call__(self, step: int, value: float) -> None:
+        if finite_float(value) is None:  # a diverged training: the trial fails, as a non-finite result would
+            raise _Diverged(f"it reported {scalar(value)!r} at step {step}")
         self._searcher.report(self.trial, step, value)
         if self._pruner is not None and self._pruner.prune(self._searcher, self.trial):
             raise TrialPruned(f"trial {self.trial.id} pruned at step {step} by {self._pruner!r}")
+
+
+class _Diverged(Exception):
+    """A reported value that is not a finite number: the trial is told failed and the study goes on."""
 
 
 def _takes_report(objective: Objective) -> bool:
@@ -149,6 +156,12 @@ def _evaluate_and_tell(
         if reporter is not None:
             kwargs["report"] = reporter
         value = objective(params, **kwargs)
+    except _Diverged as diverged:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TrialFailedWarning)
+            searcher.tell(trial, failed=True)
+        warnings.warn(f"trial {trial.id} failed: {diverged}; the study goes on", TrialFailedWarning, stacklevel=3)
+        return
     except TrialPruned:
         if trial.intermediate:
             searcher.tell(trial, pruned=True)

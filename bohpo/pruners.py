@@ -28,8 +28,9 @@ The rules, each as its paper or reference implementation states it:
 - :class:`SuccessiveHalvingPruner`: asynchronous successive halving (ASHA, Li et al. 2020) as a pruner: rungs at
   steps ``min_step * eta**(s + k)``; a trial that reaches a rung goes on only if its value there is among the best
   ``1/eta`` of the values every trial had at that rung (the best one always goes on).
-- :class:`HyperbandPruner`: Hyperband's brackets of successive halving (Li et al. 2018) as a pruner: each trial is
-  given a bracket by its id, in proportion to the trials Hyperband gives each bracket, and competes within it.
+- :class:`HyperbandPruner`: Hyperband's brackets of successive halving (Li et al. 2018) as a pruner, their rungs at
+  the resources Hyperband gives them (counted down from the full training): each trial is given a bracket by its
+  id, in proportion to the trials Hyperband gives each bracket, and competes within it.
 
 Why written here: Optuna's pruners read an Optuna study; the rules are a few lines each over bohpo's trials.
 """
@@ -277,22 +278,28 @@ class SuccessiveHalvingPruner(Pruner):
         return steps
 
     def _prune(self, trial: Trial, trials: Sequence[Trial], sign: float) -> bool:
-        return self._prune_among(trial, trials, sign)
+        return _stopped_at_rung(trial, trials, self.rung_steps, self.eta, sign)
 
-    def _prune_among(self, trial: Trial, competitors: Sequence[Trial], sign: float) -> bool:
-        steps, _ = _steps(trial, sign)
-        last = steps[-1]
-        before = steps[-2] if len(steps) > 1 else -1
-        reached = [r for r in self.rung_steps(last) if r > before]  # rungs this report takes the trial to
-        if not reached:
-            return False
-        rung = reached[-1]
-        value = _rung_value(trial, rung, sign)
-        assert value is not None  # its last report is at or after the rung
-        values = sorted(v for t in competitors if t.id != trial.id and (v := _rung_value(t, rung, sign)) is not None)
-        values = sorted([*values, value])
-        keep = max(1, int(len(values) // self.eta))
-        return value > values[keep - 1]
+
+def _stopped_at_rung(
+    trial: Trial, competitors: Sequence[Trial], rung_steps: Callable[[int], list[int]], eta: float, sign: float
+) -> bool:
+    """ASHA's rule as a pruner: when the trial's last report takes it to a new rung (of ``rung_steps(up_to)``), it
+    goes on only if its value there is among the best ``max(1, n // eta)`` of the n values the competitors (itself
+    included) had at that rung."""
+    steps, _ = _steps(trial, sign)
+    last = steps[-1]
+    before = steps[-2] if len(steps) > 1 else -1
+    reached = [r for r in rung_steps(last) if r > before]  # rungs this report takes the trial to
+    if not reached:
+        return False
+    rung = reached[-1]
+    value = _rung_value(trial, rung, sign)
+    assert value is not None  # its last report is at or after the rung
+    values = sorted(v for t in competitors if t.id != trial.id and (v := _rung_value(t, rung, sign)) is not None)
+    values = sorted([*values, value])
+    keep = max(1, int(len(values) // eta))
+    return value > values[keep - 1]
 
 
 def _rung_value(trial: Trial, rung: int, sign: float) -> float | None:
@@ -304,19 +311,23 @@ def _rung_value(trial: Trial, rung: int, sign: float) -> float | None:
 class HyperbandPruner(Pruner):
     """Hyperband's brackets of successive halving, as pruners (Li et al. 2018).
 
-    Bracket s (s = 0 .. s_max, s_max = floor(log_eta(max_step / min_step))) is a :class:`SuccessiveHalvingPruner`
-    whose first rung is at ``min_step * eta**s``: s = 0 stops most aggressively, s = s_max never stops anything.
-    Trial ids are dealt to the brackets in turn, bracket s getting ceil((s_max + 1) / (s_max + 1 - s) * eta**(s_max
-    - s)) of every cycle (as many as Hyperband starts in it), and a trial competes only within its bracket.
+    With s_max = floor(log_eta(max_step / min_step)), bracket s (s = 0 .. s_max) has its rungs at the resources
+    Hyperband gives its brackets, counted down from the full training: ``max_step / eta**k`` for k = s_max - s down
+    to 1 (rounded up to whole steps). Bracket 0 stops most aggressively, from its first rung near ``min_step``;
+    bracket s_max has no rung and never stops anything. At a rung a trial goes on if it is among the best 1/eta of
+    its bracket there (as :class:`SuccessiveHalvingPruner`). Trial ids are dealt to the brackets in turn, bracket s
+    getting ceil((s_max + 1) / (s_max + 1 - s) * eta**(s_max - s)) of every cycle (as many as Hyperband starts in
+    it), and a trial competes only within its bracket.
 
     Args:
-        min_step: The most aggressive bracket's first rung, >= 1.
+        min_step: The most aggressive bracket's first rung is the smallest ``max_step / eta**k`` not below it, >= 1.
         max_step: The last step a trial reports (its full training), > min_step.
         eta: The reduction factor, > 1.
 
     Example:
-        >>> HyperbandPruner(min_step=1, max_step=27).bracket_sizes
-        [27, 12, 6, 4]
+        >>> pruner = HyperbandPruner(min_step=1, max_step=162)
+        >>> pruner.bracket_sizes, pruner.rungs
+        ([81, 34, 15, 8, 5], [[2, 6, 18, 54], [6, 18, 54], [18, 54], [54], []])
     """
 
     def __init__(self, *, min_step: int = 1, max_step: int, eta: float = 3) -> None:
@@ -324,10 +335,8 @@ class HyperbandPruner(Pruner):
         self.max_step = check_count(max_step, "max_step", minimum=self.min_step + 1)
         self.eta = SuccessiveHalvingPruner(eta=eta).eta
         s_max = math.floor(math.log(self.max_step / self.min_step, self.eta) + 1e-9)
-        self._brackets = [
-            SuccessiveHalvingPruner(
-                min_step=self.min_step, eta=self.eta, min_early_stopping_rate=s, max_step=self.max_step
-            )
+        self.rungs = [
+            sorted({math.ceil(self.max_step / self.eta**k - 1e-9) for k in range(1, s_max - s + 1)})
             for s in range(s_max + 1)
         ]
         self.bracket_sizes = [
@@ -342,7 +351,8 @@ class HyperbandPruner(Pruner):
     def _prune(self, trial: Trial, trials: Sequence[Trial], sign: float) -> bool:
         s = self.bracket_of(trial)
         same = [t for t in trials if self.bracket_of(t) == s]
-        return self._brackets[s]._prune_among(trial, same, sign)
+        rungs = self.rungs[s]
+        return _stopped_at_rung(trial, same, lambda up_to: [r for r in rungs if r <= up_to], self.eta, sign)
 
     def __repr__(self) -> str:
         return f"HyperbandPruner(min_step={self.min_step}, max_step={self.max_step}, eta={self.eta})"

@@ -201,7 +201,10 @@ def test_hyperband_brackets_follow_the_papers_table_and_compete_apart() -> None:
     # never stops anything
     assert pruner.bracket_of(Trial(id=0, params={})) == 0
     assert not _decisions(pruner, searcher, [1.0, 1.0])[-1]
-    assert HyperbandPruner(min_step=1, max_step=81)._brackets[4].rung_steps(200) == []
+    assert pruner.rungs == [[1, 3, 9, 27], [3, 9, 27], [9, 27], [27], []]
+    # R not a power of eta: the rungs count down from the full training, and the last bracket still has none
+    assert HyperbandPruner(min_step=1, max_step=162).rungs[-1] == []
+    assert pruner.bracket_of(Trial(id=138, params={})) == 4
 
 
 def test_a_pruner_refuses_a_trial_that_is_not_pending() -> None:
@@ -250,3 +253,41 @@ def test_minimize_refuses_a_pruner_without_reports_and_fails_a_trial_stopped_bef
         searcher = minimize(stops_at_once, SPACE, RandomSearch(SPACE, seed=0), 2)
     assert [t.status for t in searcher.history] == [TrialStatus.FAILED] * 2
     assert json.loads(searcher.to_json())["trials"][0]["intermediate"] == []
+
+
+def test_bohb_models_a_pruned_trial_at_its_value_not_as_a_failure() -> None:
+    from bohpo.searchers import BOHB
+
+    searcher = BOHB(Space({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)}), 1, 9, 3, min_points=2, seed=0)
+    assert searcher.proposer is not None
+    seen = []
+    fitted = searcher.proposer.propose_by_model
+
+    def spy(X, y, generator):  # type: ignore[no-untyped-def]
+        seen.append(y.clone())
+        return fitted(X, y, generator=generator)
+
+    searcher.proposer.propose_by_model = spy  # type: ignore[method-assign]
+    for i in range(30):
+        trial = searcher.ask()
+        searcher.report(trial, 1, 0.5 + i / 100)
+        if i % 2:
+            searcher.tell(trial, pruned=True)
+        else:
+            searcher.tell(trial, 0.1 + i / 100)
+    assert seen
+    pruned_values = {round(0.5 + i / 100, 6) for i in range(1, 30, 2)}
+    assert any(round(float(v), 6) in pruned_values for y in seen for v in y)  # a pruned trial's value reached it
+
+
+def test_a_diverged_curve_fails_its_trial_and_the_study_goes_on() -> None:
+    def diverges(params: dict[str, float], report) -> float:  # type: ignore[no-untyped-def]
+        for epoch in range(3):
+            report(epoch, float("nan") if params["x"] > 0.5 and epoch == 1 else params["x"])
+        return params["x"]
+
+    with pytest.warns(TrialFailedWarning, match=r"failed: it reported nan at step 1; the study goes on"):
+        searcher = minimize(diverges, SPACE, RandomSearch(SPACE, seed=0), 12, pruner=MedianPruner())
+    failed = [t for t in searcher.history if t.status is TrialStatus.FAILED]
+    assert failed and all(t.params["x"] > 0.5 and t.intermediate == {0: t.params["x"]} for t in failed)
+    assert len(searcher.history) == 12

@@ -162,7 +162,8 @@ class MultiFidelitySearcher(Searcher):
             return None
         sign = 1.0 if self.direction == "minimize" else -1.0
         rows = [t for t in self._history if t.budget == budget]
-        values = [sign * t.value if t.status is TrialStatus.COMPLETE else math.inf for t in rows]  # type: ignore[operator]
+        # failed trials count as worse than any value; a pruned one at the value it was stopped at
+        values = [math.inf if t.value is None else sign * t.value for t in rows]
         # pending configurations count as worse than any value (constant liar), unless the model already has their
         # value at this budget (a promoted configuration)
         known = {t.config_id for t in rows}

@@ -1,8 +1,9 @@
 """A genetic algorithm for mixed spaces: tournament selection, uniform crossover, mutation by type, elitism.
 
-The population is the best ``population_size`` complete trials so far: an elitist (mu + lambda) replacement, where a
-child enters the population only by beating its worst member and the best trial is never lost. Until that many
-trials are complete, asks draw uniformly from the space (the initial population). Then each ask breeds children:
+The population is the best ``population_size`` trials with a value so far (complete, or pruned at the value they were
+stopped at): an elitist (mu + lambda) replacement, where a child enters the population only by beating its worst
+member and the best trial is never lost. Until that many trials have a value, asks draw uniformly from the space (the
+initial population). Then each ask breeds children:
 
 - selection: two parents, each the best of ``tournament_size`` members drawn uniformly (binary tournaments by default,
   Goldberg and Deb 1991);

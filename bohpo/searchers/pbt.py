@@ -20,8 +20,10 @@ uniformly from the top ``quantile``, then
 explores: each hyperparameter is, with probability ``resample_probability``, drawn anew from the space, and
 otherwise a number is multiplied by one of ``perturbation``'s factors (0.8 or 1.2) and kept in its bounds (an int
 moves by at least one), a categorical kept. Otherwise the member continues from its own checkpoint with its own
-hyperparameters. A failed segment ranks below every value. The member that is furthest behind asks first, so the
-population advances together, and asynchronous workers each take a ready member.
+hyperparameters. A failed segment ranks below every value and leaves no state: its member goes again from the step
+the segment started at, from a top member's state there (explored as above), or drawn anew at step 0. The member
+that is furthest behind asks first, so the population advances together, and asynchronous workers each take a ready
+member. A configuration told from elsewhere is refused: it has no training state to continue.
 
 Everything is a function of the history and the per-ask generator, so ``ask(n)``, workers and JSON resume need no
 other state. PBT runs at most ``population_size`` trials at once: an ask when every member is training or finished
@@ -170,7 +172,16 @@ class PopulationBasedTraining(Searcher):
         )
 
     def _done(self, trial: Trial) -> bool:
-        return trial.is_finished and (trial.budget or 0.0) >= self.max_step
+        """Whether a member whose last segment is ``trial`` has trained to the end (a failed last segment has not)."""
+        return trial.value is not None and (trial.budget or 0.0) >= self.max_step
+
+    def _start_step(self, trial: Trial) -> float:
+        """The step a segment starts from: its checkpoint's budget, 0 from scratch."""
+        return 0.0 if trial.checkpoint is None else float(self._trials[trial.checkpoint].budget or 0.0)
+
+    def _ready(self, members: dict[int, list[Trial]]) -> list[int]:
+        """Members whose last segment was told and who have not trained to the end."""
+        return [m for m, segments in members.items() if segments[-1].is_finished and not self._done(segments[-1])]
 
     @property
     def best(self) -> Trial | None:
@@ -191,12 +202,44 @@ class PopulationBasedTraining(Searcher):
 
     @synchronized
     def ask(self, n: int | None = None) -> Trial | list[Trial]:
-        """The next segment (or ``n``): a new member's first, or a ready member's next (continue or exploit).
+        """The next segment, or ``n`` of them (fewer when fewer members are ready): a new member's first, or a ready
+        member's next (continue or exploit).
 
         Raises:
             SearchExhausted: no member is ready: all are training or done (nothing changes).
         """
-        return self._ask_each(n, self._next_segment)
+        members = self.members()
+        available = self.population_size - len(members) + len(self._ready(members))
+        if available == 0:
+            training = sum(1 for segments in members.values() if segments[-1].status is TrialStatus.PENDING)
+            raise SearchExhausted(
+                f"no member of the population is ready: {training} training, {len(members) - training} done; PBT "
+                f"runs at most population_size = {self.population_size} trials at once"
+            )
+        return self._ask_each(None if n is None else min(check_count(n, "n", minimum=1), available), self._next_segment)
+
+    @synchronized
+    def tell(
+        self,
+        trial: Trial | Mapping[str, Any],
+        value: Any = None,
+        *,
+        failed: bool = False,
+        budget: float | None = None,
+        pruned: bool = False,
+    ) -> Trial:
+        """As :meth:`Searcher.tell`, for this searcher's own trials only: a configuration evaluated elsewhere has no
+        training state a member could continue from.
+
+        Raises:
+            ValueError: ``trial`` is a configuration, not a trial (nothing changes); and as :meth:`Searcher.tell`.
+        """
+        if not isinstance(trial, Trial):
+            raise ValueError(
+                "PopulationBasedTraining is told its own trials only: a configuration evaluated elsewhere has no "
+                f"checkpoint a member could continue from (got a {type(trial).__name__})"
+            )
+        return super().tell(trial, value, failed=failed, budget=budget, pruned=pruned)
 
     def _next_segment(self, generator: torch.Generator) -> Trial:
         members = self.members()
@@ -206,27 +249,32 @@ class PopulationBasedTraining(Searcher):
             return self._create(
                 params, budget=float(min(self.interval, self.max_step)), config_id=None, checkpoint=None
             )
-        ready = [m for m, segments in members.items() if segments[-1].is_finished and not self._done(segments[-1])]
-        if not ready:
-            training = sum(1 for segments in members.values() if segments[-1].status is TrialStatus.PENDING)
-            raise SearchExhausted(
-                f"no member of the population is ready: {training} training, "
-                f"{self.population_size - training} done; PBT runs at most population_size = "
-                f"{self.population_size} trials at once"
-            )
-        member = min(ready, key=lambda m: (members[m][-1].budget or 0.0, m))  # the furthest behind first
+        ready = self._ready(members)
+
+        def position(member: int) -> float:  # where a member stands: a failed segment's start
+            last = members[member][-1]
+            return float(last.budget or 0.0) if last.value is not None else self._start_step(last)
+
+        member = min(ready, key=lambda m: (position(m), m))  # the furthest behind first
         last = members[member][-1]
-        step = last.budget or 0.0
+        step = position(member)
         bottom, top = self._bottom_and_top(members, step)
-        if member in bottom and top:
+        if last.value is None:  # its segment failed and left no state: it goes again from where the segment
+            # started, copying a top member's state there (maybe its own) and exploring; at step 0, drawn anew
+            if top:
+                source = top[int(torch.randint(0, len(top), (), generator=generator))]
+                params, checkpoint = self._explore(source.params, generator), source.id
+            elif step == 0:
+                params, checkpoint = self.space.sample(1, generator=generator)[0], None
+            else:
+                params, checkpoint = dict(last.params), last.checkpoint
+        elif member in bottom and top:
             source = top[int(torch.randint(0, len(top), (), generator=generator))]
-            params, start = self._explore(source.params, generator), source
+            params, checkpoint = self._explore(source.params, generator), source.id
         else:
-            params, start = dict(last.params), last
-        if start.status is not TrialStatus.COMPLETE:  # a failed segment left no state: the member starts over
-            return self._create(params, budget=float(self.interval), config_id=member, checkpoint=None)
+            params, checkpoint = dict(last.params), last.id
         budget = min(step + self.interval, float(self.max_step))
-        return self._create(params, budget=budget, config_id=member, checkpoint=start.id)
+        return self._create(params, budget=budget, config_id=member, checkpoint=checkpoint)
 
     def _bottom_and_top(self, members: dict[int, list[Trial]], step: float) -> tuple[set[int], list[Trial]]:
         """At ``step``: the members in the bottom ``quantile`` and the segments (ending at ``step``) of those in the

@@ -88,17 +88,42 @@ def test_explore_stays_in_the_space_on_a_tree() -> None:
             pbt.tell(trial, float(trial.params.get("k", 0)) + trial.params.get("C", 0.0))
 
 
-def test_a_failed_segment_starts_its_member_over() -> None:
-    pbt = PopulationBasedTraining(TOY.space, population_size=2, interval=4, max_step=12, seed=0)
+def test_a_failed_segment_goes_again_from_where_it_started() -> None:
+    """A failed segment leaves no state: at step 0 its member is drawn anew; later it copies a top member's state at
+    the segment's start (maybe its own); a failed last segment is not the end of the member's training."""
+    pbt = PopulationBasedTraining(TOY.space, population_size=2, interval=4, max_step=8, seed=0)
     a, b = pbt.ask(2)
     pbt.tell(a, 0.5)
     with pytest.warns(TrialFailedWarning):
         pbt.tell(b, failed=True)
-    nxt = pbt.ask(2)
-    restart = next(t for t in nxt if t.config_id == b.id)
-    # the failed member ranks last and copies the other's checkpoint: a failed segment never serves as one
-    assert restart.checkpoint == a.id and restart.budget == 8.0
-    assert pbt.trials[b.id].status is TrialStatus.FAILED
+    again = pbt.ask(2)
+    redo = next(t for t in again if t.config_id == b.id)
+    assert (redo.checkpoint, redo.budget) == (None, 4.0) and redo.params != b.params
+    ahead = next(t for t in again if t.config_id == a.id)
+    pbt.tell(redo, 0.9)
+    pbt.tell(ahead, 0.2)  # member a trained to the end
+    last = pbt.ask()
+    assert (last.config_id, last.checkpoint, last.budget) == (b.id, a.id, 8.0)  # b, the worse at step 4, copies a
+    with pytest.warns(TrialFailedWarning):
+        pbt.tell(last, failed=True)
+    assert not pbt.finished
+    retry = pbt.ask()
+    assert (retry.config_id, retry.checkpoint, retry.budget) == (b.id, a.id, 8.0)  # from step 4's best state again
+    pbt.tell(retry, 0.3)
+    assert pbt.finished and pbt.trials[last.id].status is TrialStatus.FAILED
+
+
+def test_a_batch_gets_the_ready_members_and_a_configuration_from_elsewhere_is_refused() -> None:
+    pbt = PopulationBasedTraining(TOY.space, population_size=3, interval=4, max_step=8, seed=0)
+    first = pbt.ask(5)
+    assert len(first) == 3  # fewer than asked: three members
+    with pytest.raises(SearchExhausted, match="no member of the population is ready: 3 training, 0 done"):
+        pbt.ask()
+    with pytest.raises(ValueError, match="told its own trials only"):
+        pbt.tell({"h0": 0.5, "h1": 0.5}, 0.3)
+    assert len(pbt.trials) == 3 and len(pbt.pending) == 3
+    pbt.tell(first[0], 0.4)
+    assert [t.config_id for t in pbt.ask(4)] == [first[0].id]
 
 
 def test_a_resume_before_every_ask_gives_the_same_segments() -> None:
