@@ -51,6 +51,14 @@ def check_count(value: Any, name: str, *, minimum: int = 0) -> int:
     return int(value)
 
 
+def check_probability(value: Any, name: str) -> float:
+    """``value`` as a float in [0, 1]; ``ValueError`` naming ``name`` otherwise."""
+    number = finite_float(value)
+    if number is None or not 0.0 <= number <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+    return number
+
+
 def finite_float(value: Any) -> float | None:
     """``value`` as a finite float, or ``None`` when it is not a finite real number (strings and bools are not; a
     ``Fraction`` or ``Decimal`` is; so is an int too large for a float, which is not finite once converted)."""

@@ -41,6 +41,8 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from bohpo._checks import check_count, finite_float, unknown_name
 from bohpo.searchers.base import Searcher
 from bohpo.trial import Trial, TrialStatus
@@ -67,13 +69,14 @@ class Pruner:
         Raises:
             ValueError: ``trial`` is not a pending trial of ``searcher``.
         """
-        record = next((t for t in searcher.trials if t.id == trial.id), None)
+        trials = searcher.trials
+        record = next((t for t in trials if t.id == trial.id), None)
         if record is None or trial.searcher_id != searcher.id or record.status is not TrialStatus.PENDING:
             raise ValueError(f"trial {trial.id} is not a pending trial of this {type(searcher).__name__}")
         if not record.intermediate:
             return False
         sign = 1.0 if searcher.direction == "minimize" else -1.0
-        return self._prune(record, searcher.trials, sign)
+        return self._prune(record, trials, sign)
 
     def _prune(self, trial: Trial, trials: Sequence[Trial], sign: float) -> bool:
         """The rule, on ``trial`` (with at least one report) among every trial; ``sign`` * value is minimised."""
@@ -111,7 +114,7 @@ class _StartupAndWarmup(Pruner):
 
 class PercentilePruner(_StartupAndWarmup):
     """Stop a trial whose best value so far is worse than the ``percentile``-th best of the values the complete
-    trials reported at its latest step (linear interpolation between them, as ``numpy.percentile``).
+    trials reported at its latest step (``numpy.percentile``'s linear interpolation between them).
 
     Args:
         percentile: In [0, 100]; 25 keeps the trials that are at least as good as the best quarter.
@@ -158,10 +161,10 @@ class PercentilePruner(_StartupAndWarmup):
         if not self._applies(trial, complete):
             return False
         step = trial.last_step
-        others = sorted(sign * t.intermediate[step] for t in complete if step in t.intermediate)
+        others = [sign * t.intermediate[step] for t in complete if step in t.intermediate]
         if len(others) < self.n_min_trials:
             return False
-        return min(_steps(trial, sign)[1]) > _percentile(others, self.percentile)
+        return min(_steps(trial, sign)[1]) > float(np.percentile(others, self.percentile))
 
 
 class MedianPruner(PercentilePruner):
@@ -356,14 +359,6 @@ class HyperbandPruner(Pruner):
 
     def __repr__(self) -> str:
         return f"HyperbandPruner(min_step={self.min_step}, max_step={self.max_step}, eta={self.eta})"
-
-
-def _percentile(sorted_values: list[float], q: float) -> float:
-    """numpy.percentile's default (linear) of values sorted increasingly."""
-    position = (len(sorted_values) - 1) * q / 100.0
-    low = math.floor(position)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
 def _by_name() -> dict[str, Callable[[int | None], Pruner]]:

@@ -196,11 +196,15 @@ def test_hyperband_brackets_follow_the_papers_table_and_compete_apart() -> None:
     assert pruner.bracket_sizes == [81, 34, 15, 8, 5]
     cycle = [pruner.bracket_of(Trial(id=i, params={})) for i in range(143)]
     assert [cycle.count(s) for s in range(5)] == [81, 34, 15, 8, 5]
+    # trials 0-80 are bracket 0 (rungs 1, 3, 9, 27), 81 is bracket 1 (rungs 3, 9, 27): at step 1 it meets no rung,
+    # though the same curve among the same trials is stopped there by a pruner with a rung at 1
     searcher = _searcher()
-    # trial 0 is in bracket 0 (rungs 1, 3, 9, 27); the least aggressive bracket (s = 4: a rung at 81 = max_step)
-    # never stops anything
-    assert pruner.bracket_of(Trial(id=0, params={})) == 0
-    assert not _decisions(pruner, searcher, [1.0, 1.0])[-1]
+    _finished(searcher, [[1.0, 0.1]] * 81)
+    assert pruner.bracket_of(Trial(id=80, params={})) == 0 and pruner.bracket_of(Trial(id=81, params={})) == 1
+    late = searcher.ask()
+    searcher.report(late, 0, 9.0)
+    searcher.report(late, 1, 9.0)
+    assert not pruner.prune(searcher, late) and SuccessiveHalvingPruner(min_step=1).prune(searcher, late)
     assert pruner.rungs == [[1, 3, 9, 27], [3, 9, 27], [9, 27], [27], []]
     # R not a power of eta: the rungs count down from the full training, and the last bracket still has none
     assert HyperbandPruner(min_step=1, max_step=162).rungs[-1] == []

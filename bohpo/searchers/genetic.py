@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from bohpo._checks import check_count, finite_float
+from bohpo._checks import check_count, check_probability, finite_float
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike
 from bohpo.space import Categorical, Config, Space
@@ -81,8 +81,10 @@ class GeneticAlgorithm(Searcher):
         super().__init__(space, seed=seed, direction=direction)
         self.population_size = check_count(population_size, "population_size", minimum=2)
         self.tournament_size = check_count(tournament_size, "tournament_size", minimum=1)
-        self.crossover_rate = _probability(crossover_rate, "crossover_rate")
-        self.mutation_rate = 1.0 / len(space) if mutation_rate is None else _probability(mutation_rate, "mutation_rate")
+        self.crossover_rate = check_probability(crossover_rate, "crossover_rate")
+        self.mutation_rate = (
+            1.0 / len(space) if mutation_rate is None else check_probability(mutation_rate, "mutation_rate")
+        )
         scale = finite_float(mutation_scale)
         if scale is None or scale <= 0:
             raise ValueError(f"mutation_scale must be a positive finite number, got {mutation_scale!r}")
@@ -181,10 +183,3 @@ def _reflect(u: Tensor) -> Tensor:
     """u reflected into [0, 1] at both ends (a step past a bound comes back by as much)."""
     u = u.remainder(2.0)
     return torch.where(u > 1.0, 2.0 - u, u)
-
-
-def _probability(value: Any, name: str) -> float:
-    number = finite_float(value)
-    if number is None or not 0.0 <= number <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
-    return number

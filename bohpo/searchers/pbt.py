@@ -42,7 +42,7 @@ from typing import Any, overload
 
 import torch
 
-from bohpo._checks import check_count, finite_float
+from bohpo._checks import check_count, check_probability, finite_float
 from bohpo.errors import SearchExhausted
 from bohpo.searchers.base import Direction, Searcher, synchronized
 from bohpo.seeding import SeedLike
@@ -118,10 +118,7 @@ class PopulationBasedTraining(Searcher):
         if not factors or any(f is None or f <= 0 for f in factors):
             raise ValueError(f"perturbation must be a non-empty tuple of positive factors, got {perturbation!r}")
         self.perturbation: tuple[float, ...] = tuple(float(f) for f in factors)  # type: ignore[arg-type]
-        p = finite_float(resample_probability)
-        if p is None or not 0.0 <= p <= 1.0:
-            raise ValueError(f"resample_probability must be in [0, 1], got {resample_probability!r}")
-        self.resample_probability = p
+        self.resample_probability = check_probability(resample_probability, "resample_probability")
         if len(checked) > self.population_size:
             raise ValueError(
                 f"initial has {len(checked)} configurations, more than population_size = {population_size}"
