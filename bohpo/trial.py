@@ -28,7 +28,12 @@ class Trial:
         params: The configuration, ``{name: value}`` with Python values.
         budget: Fidelity to evaluate at (epochs, trees, data fraction...), or ``None`` for the full problem.
         value: The objective as told (in the user's direction), ``None`` while pending or when failed; for a pruned
-            trial, the value it was stopped at (by default its last reported one).
+            trial, the value it was stopped at (by default its last reported one). ``None`` in a study with several
+            objectives, whose trials hold ``values``.
+        values: With several objectives, the told values in the searcher's objective order (user's directions);
+            ``None`` otherwise, while pending and when failed.
+        constraints: In a study with outcome constraints, the told constraint values in order (feasible when all
+            are <= 0); ``None`` otherwise, while pending and when failed.
         status: ``pending``, ``complete``, ``failed`` or ``pruned``.
         started_at: Unix time the trial was asked (or told, for a configuration that was never asked).
         finished_at: Unix time it was told, ``None`` while pending.
@@ -59,6 +64,8 @@ class Trial:
     config_id: int | None = None
     intermediate: dict[int, float] = field(default_factory=dict)
     checkpoint: int | None = None
+    values: tuple[float, ...] | None = None
+    constraints: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.config_id is None:
@@ -68,6 +75,11 @@ class Trial:
     def is_finished(self) -> bool:
         """Whether the trial has been told (complete or failed)."""
         return self.status is not TrialStatus.PENDING
+
+    @property
+    def is_feasible(self) -> bool:
+        """Whether every constraint value told is <= 0 (True in a study without constraints)."""
+        return self.constraints is None or all(c <= 0 for c in self.constraints)
 
     @property
     def last_step(self) -> int | None:
@@ -82,8 +94,8 @@ class Trial:
         return self.finished_at - self.started_at
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form (the status as its string, the intermediate values as ``[step, value]`` pairs);
-        ``params`` is copied as it is."""
+        """Plain-data form (the status as its string, the intermediate values as ``[step, value]`` pairs, ``values``
+        and ``constraints`` as lists and only when set); ``params`` is copied as it is."""
         return {
             "id": self.id,
             "params": dict(self.params),
@@ -96,6 +108,8 @@ class Trial:
             "config_id": self.config_id,
             "intermediate": [[step, value] for step, value in self.intermediate.items()],
             "checkpoint": self.checkpoint,
+            **({} if self.values is None else {"values": list(self.values)}),
+            **({} if self.constraints is None else {"constraints": list(self.constraints)}),
         }
 
     @classmethod
@@ -113,4 +127,6 @@ class Trial:
             config_id=data.get("config_id"),
             intermediate={int(step): float(value) for step, value in data.get("intermediate") or []},
             checkpoint=data.get("checkpoint"),
+            values=None if data.get("values") is None else tuple(float(v) for v in data["values"]),
+            constraints=None if data.get("constraints") is None else tuple(float(v) for v in data["constraints"]),
         )

@@ -14,6 +14,11 @@ from bohpo.acquisition.analytic import (
 )
 from bohpo.acquisition.batch import ConstantLiar, JointBatch, KrigingBeliever
 from bohpo.acquisition.exploration import TieStagnation, is_tied_and_stagnant
+from bohpo.acquisition.hypervolume import (
+    LogExpectedHypervolumeImprovement,
+    hypervolume_cells,
+    log_expected_hypervolume_improvement,
+)
 from bohpo.acquisition.optimize import (
     MultiStartOptimizer,
     SamplingOptimizer,
@@ -47,6 +52,7 @@ __all__ = [
     "InitialDesign",
     "JointBatch",
     "KrigingBeliever",
+    "LogExpectedHypervolumeImprovement",
     "LogExpectedImprovement",
     "LogProbabilityOfImprovement",
     "ModelOnly",
@@ -62,7 +68,9 @@ __all__ = [
     "default_optimizer",
     "default_surrogate",
     "expected_improvement",
+    "hypervolume_cells",
     "is_tied_and_stagnant",
+    "log_expected_hypervolume_improvement",
     "log_expected_improvement",
     "optimize_acquisition",
     "optimize_by_sampling",

@@ -109,6 +109,8 @@ class TieStagnation:
         return f"TieStagnation(patience={self.patience}, tolerance={self.tolerance!r})"
 
     def __call__(self, step: Step) -> int:
+        if step.y.ndim != 1:
+            return 0  # several outputs (objectives, constraints): ties of one of them say nothing of the front
         return int(is_tied_and_stagnant(step.y, self.patience, self.tolerance))
 
 

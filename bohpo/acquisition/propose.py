@@ -62,6 +62,7 @@ from bohpo.acquisition.batch import ConstantLiar, JointBatch, KrigingBeliever
 from bohpo.acquisition.exploration import ModelOnly, RandomFraction, TieStagnation
 from bohpo.acquisition.optimize import MultiStartOptimizer, SamplingOptimizer
 from bohpo.errors import NumericalWarning
+from bohpo.objectives import selection_order
 from bohpo.seeding import SeedLike, seed_entropy
 from bohpo.space import Categorical, Config, Space
 from bohpo.surrogates.base import (
@@ -74,6 +75,7 @@ from bohpo.surrogates.base import (
     supports,
 )
 from bohpo.surrogates.gp import GP, CholeskyError
+from bohpo.surrogates.outputs import IndependentOutputs
 
 __all__ = [
     "ACQUISITIONS",
@@ -175,7 +177,9 @@ class Step:
     Attributes:
         space, surrogate, acquisition, optimizer: The proposer's parts.
         X: (n_rows, D) told rows, in the order told.
-        y: (n_rows,) their values, minimised; +inf for a failed row.
+        y: (n_rows,) their values, minimised; +inf for a failed row. For a multi-output surrogate
+            (:class:`~bohpo.surrogates.IndependentOutputs`), (n_rows, o): the m objectives, minimised, then the
+            constraint values (feasible when <= 0); +inf across a failed row.
         pending: (k, D) points asked and not told.
         n: How many points are asked.
         generator: This step's randomness.
@@ -193,8 +197,8 @@ class Step:
 
     @property
     def observed(self) -> tuple[Tensor, Tensor]:
-        """The finite rows: X (n_obs, D) and y (n_obs,)."""
-        finite = torch.isfinite(self.y)
+        """The finite rows: X (n_obs, D) and y (n_obs,) (or (n_obs, o))."""
+        finite = _finite_rows(self.y)
         return self.X[finite], self.y[finite]
 
     @property
@@ -205,9 +209,13 @@ class Step:
 
     @property
     def incumbents(self) -> Tensor:
-        """(j, D) the best observed points, best first, ties in the order observed (j <= 5)."""
+        """(j, D) the best observed points, best first, ties in the order observed (j <= 5); with several outputs,
+        feasible before infeasible, then by Pareto front and crowding (:func:`~bohpo.objectives.selection_order`)."""
         X, y = self.observed
-        return X[y.argsort(stable=True)[:_N_INCUMBENTS]]
+        if y.ndim == 1:
+            return X[y.argsort(stable=True)[:_N_INCUMBENTS]]
+        m = self.surrogate.n_objectives if isinstance(self.surrogate, IndependentOutputs) else y.shape[1]
+        return X[selection_order(y[:, :m], y[:, m:])[:_N_INCUMBENTS]]
 
 
 # -- default parts --------------------------------------------------------------------------------------------------
@@ -424,8 +432,8 @@ class Proposer:
             Any of :data:`NUMERICAL_FAILURES` when the model fails.
         """
         step = self._step(X, y, pending, n, generator)
-        if not bool(torch.isfinite(step.y).any()):
-            raise ValueError("propose_by_model needs at least one finite value in y")
+        if not bool(_finite_rows(step.y).any()):
+            raise ValueError("propose_by_model needs at least one finite value in y (a finite row)")
         return self._from_model(step, n)
 
     def design_configs(self, n: int) -> list[Config]:
@@ -439,7 +447,7 @@ class Proposer:
         return self.space.from_unit(U)
 
     def _n_from_design(self, step: Step) -> int:
-        if int(torch.isfinite(step.y).sum()) < self.n_initial:
+        if int(_finite_rows(step.y).sum()) < self.n_initial:
             return step.n
         count = self.exploration(step)
         if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= step.n:
@@ -461,11 +469,15 @@ class Proposer:
         D = self.space.dim
         if not isinstance(X, Tensor) or X.ndim != 2 or X.shape[-1] != D:
             raise ValueError(f"X must be a tensor of shape (n_rows, {D}), got {getattr(X, 'shape', X)!r}")
-        if not isinstance(y, Tensor) or y.shape != X.shape[:1]:
-            raise ValueError(f"y must be a tensor of shape ({X.shape[0]},), got {getattr(y, 'shape', y)!r}")
+        outputs = self.surrogate.n_outputs if isinstance(self.surrogate, IndependentOutputs) else None
+        shape = X.shape[:1] if outputs is None else (X.shape[0], outputs)
+        if not isinstance(y, Tensor) or y.shape != shape:
+            raise ValueError(f"y must be a tensor of shape {tuple(shape)}, got {getattr(y, 'shape', y)!r}")
         y = y.to(dtype=X.dtype, device=X.device)
         if bool((torch.isnan(y) | (y == -torch.inf)).any()):
             raise ValueError("y must hold finite values, or +inf for a failed row; it has NaN or -inf")
+        if y.ndim == 2 and bool((torch.isinf(y).any(-1) & ~torch.isinf(y).all(-1)).any()):
+            raise ValueError("a row of y is either finite or +inf throughout (a failed row); one is partly +inf")
         pending = X.new_zeros(0, D) if pending is None else pending.to(dtype=X.dtype, device=X.device)
         if pending.ndim != 2 or pending.shape[-1] != D:
             raise ValueError(f"pending must be a tensor of shape (k, {D}), got {tuple(pending.shape)}")
@@ -506,6 +518,12 @@ class Proposer:
         if new_seed is not None:
             self.seed = new_seed
         self.n_design = n_design
+
+
+def _finite_rows(y: Tensor) -> Tensor:
+    """(n_rows,) bool: the rows of y (n_rows,) or (n_rows, o) that are finite (the others failed)."""
+    finite = torch.isfinite(y)
+    return finite if y.ndim == 1 else finite.all(-1)
 
 
 _SURROGATE_OWNERS: weakref.WeakKeyDictionary[Any, weakref.ref[Proposer]] = weakref.WeakKeyDictionary()

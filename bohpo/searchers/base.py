@@ -18,19 +18,26 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import Any, TypeVar, cast, overload
 
 import torch
 
 from bohpo._checks import check_count, finite_float, scalar
 from bohpo.errors import TrialFailedWarning
+from bohpo.objectives import (
+    ConstraintsArg,
+    Direction,
+    Objectives,
+    ObjectivesArg,
+    hypervolume,
+    pareto_mask,
+    selection_order,
+)
 from bohpo.seeding import SeedLike, seed_entropy, torch_generator
 from bohpo.space import Config, Space
 from bohpo.trial import Trial, TrialStatus
 
 __all__ = ["Direction", "Searcher"]
-
-Direction = Literal["minimize", "maximize"]
 
 _HISTORY_FORMAT = "bohpo.history"
 _HISTORY_VERSION = 1
@@ -61,12 +68,19 @@ class Searcher:
         space: The search space.
         seed: Int, ``SeedSequence``, numpy/torch generator, or ``None`` (fresh entropy, kept in ``self.seed``).
         direction: ``"minimize"`` (default) or ``"maximize"`` the told values.
+        objectives: For several objectives (searchers that support them), a mapping of names to directions,
+            ``{"error": "minimize", "seconds": "minimize"}`` (or a list of names, all minimised); ``tell`` then takes
+            a mapping or a sequence of values, and the study's result is ``pareto_front`` rather than ``best``.
+        constraints: Names of outcome constraints (or their number) told with each trial (``tell(...,
+            constraints=...)``); a trial is feasible when every one is <= 0, and ``best`` and ``pareto_front``
+            count feasible trials only.
 
     Attributes:
         space: The search space.
         seed: The integer all randomness of this searcher derives from.
         id: A random identity, stamped on the searcher's trials and kept in its history.
-        direction: ``"minimize"`` or ``"maximize"``.
+        direction: ``"minimize"`` or ``"maximize"`` (the first objective's).
+        objectives: The study's :class:`~bohpo.objectives.Objectives` (names, directions, constraints).
 
     Example:
         >>> from bohpo.searchers import RandomSearch
@@ -85,13 +99,19 @@ class Searcher:
     different searchers run in parallel.
     """
 
-    def __init__(self, space: Space, *, seed: SeedLike = None, direction: Direction = "minimize") -> None:
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: SeedLike = None,
+        direction: Direction = "minimize",
+        objectives: ObjectivesArg = None,
+        constraints: ConstraintsArg = None,
+    ) -> None:
         if not isinstance(space, Space):
             raise TypeError(f"space must be a bohpo Space, got {type(space).__name__}")
-        if direction not in ("minimize", "maximize"):
-            raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        self.objectives = Objectives.of(direction, objectives, constraints)
         self.space = space
-        self.direction: Direction = direction
         self.seed = seed_entropy(seed)
         self.id = uuid.uuid4().hex  # stamped on every trial, so tell can tell its own trials from others'
         self._trials: dict[int, Trial] = {}  # every trial, by id
@@ -141,6 +161,11 @@ class Searcher:
 
     # -- reading ------------------------------------------------------------------------------------------------
     @property
+    def direction(self) -> Direction:
+        """``"minimize"`` or ``"maximize"``: the (first) objective's direction."""
+        return self.objectives.directions[0]
+
+    @property
     def trials(self) -> list[Trial]:
         """Every trial, pending or told, in id order."""
         return list(self._trials.values())
@@ -162,12 +187,74 @@ class Searcher:
 
     @property
     def best(self) -> Trial | None:
-        """The complete trial with the best value (the first such, on ties), or ``None`` before any."""
-        completed = self.completed
+        """The complete (and feasible) trial with the best value (the first such, on ties), or ``None`` before any.
+
+        Raises:
+            ValueError: the searcher has several objectives (read :attr:`pareto_front`).
+        """
+        if self.objectives.is_multi:
+            raise ValueError(
+                f"this searcher has {self.objectives.count} objectives {list(self.objectives.names)!r}, so no single "
+                "best trial: read pareto_front"
+            )
+        completed = [t for t in self.completed if t.is_feasible]
         if not completed:
             return None
         pick = min if self.direction == "minimize" else max
         return pick(completed, key=lambda t: t.value)  # type: ignore[arg-type, return-value]
+
+    @property
+    def pareto_front(self) -> list[Trial]:
+        """The complete, feasible trials that no other such trial dominates (at least as good in every objective,
+        better in one), in the order told; trials with equal values are all kept. With one objective, the trials
+        with the best value."""
+        completed = [t for t in self.completed if t.is_feasible]
+        if not completed:
+            return []
+        Y, _ = self._outcomes(completed)
+        return [t for t, keep in zip(completed, pareto_mask(Y).tolist(), strict=True) if keep]
+
+    def hypervolume(self, reference: Mapping[str, float] | list[float] | tuple[float, ...]) -> float:
+        """The hypervolume of :attr:`pareto_front`: the volume of the objective region that its trials dominate and
+        that dominates ``reference`` (a value per objective, in the objectives' own directions: a point every
+        trial of interest should beat). Trials not better than the reference in every objective add nothing.
+
+        Raises:
+            ValueError: the reference has a missing, extra or non-finite value.
+        """
+        point = self.objectives.values(reference)
+        if point is None:
+            raise ValueError(f"the reference point must hold finite numbers, got {reference!r}")
+        front = self.pareto_front
+        if not front:
+            return 0.0
+        Y, _ = self._outcomes(front)
+        return hypervolume(Y, torch.tensor(self.objectives.minimised(point), dtype=torch.float64))
+
+    # -- outcomes as tensors, for searchers ---------------------------------------------------------------------
+    def _outcomes(self, trials: list[Trial]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Y (n, m) the trials' objective values, minimised (a maximised objective negated), +inf in every column
+        of a failed trial (a pruned one at the value it was stopped at); C (n, k) their constraint values, +inf for
+        a failed trial (a pruned one without constraint values, 0: it gave no sign of infeasibility)."""
+        m, k = self.objectives.count, len(self.objectives.constraints)
+        Y = torch.full((len(trials), m), torch.inf, dtype=torch.float64)
+        C = torch.full((len(trials), k), torch.inf, dtype=torch.float64)
+        for row, trial in enumerate(trials):
+            values = trial.values if trial.values is not None else None if trial.value is None else (trial.value,)
+            if values is not None:
+                Y[row] = torch.tensor(self.objectives.minimised(values), dtype=torch.float64)
+                C[row] = 0.0 if trial.constraints is None else torch.tensor(trial.constraints, dtype=torch.float64)
+        return Y, C
+
+    def _ranked(self, trials: list[Trial]) -> list[Trial]:
+        """The trials with values (complete or pruned), best first: feasible before infeasible, then by Pareto front
+        and crowding distance (:func:`~bohpo.objectives.selection_order`); with one objective, by value, ties in
+        the order given."""
+        valued = [t for t in trials if t.value is not None or t.values is not None]
+        if not valued:
+            return []
+        Y, C = self._outcomes(valued)
+        return [valued[i] for i in selection_order(Y, C).tolist()]
 
     def __repr__(self) -> str:
         return (
@@ -277,6 +364,7 @@ class Searcher:
         failed: bool = False,
         budget: float | None = None,
         pruned: bool = False,
+        constraints: Any = None,
     ) -> Trial:
         """Report the value of a trial, or of a configuration that was never asked.
 
@@ -284,20 +372,24 @@ class Searcher:
             trial: A pending trial of this searcher (the object ``ask`` returned, or an equal copy, say from another
                 process), or a configuration ``{name: value}`` evaluated elsewhere, which joins the history.
             value: The objective, in this searcher's direction. Anything that is not a finite number marks the trial
-                failed, with a warning.
+                failed, with a warning. With several objectives, a mapping ``{name: value}`` of every objective, or
+                a sequence of their values in order; one value that is not a finite number marks the trial failed.
             failed: Mark the trial failed whatever ``value`` is.
             budget: The budget a configuration was evaluated at; only with a configuration (a trial has its own).
             pruned: The trial was stopped early (by a pruner): its status is ``pruned`` and its value ``value``, by
                 default the last value it reported. ``best`` counts complete trials only; the model-based and
-                evolutionary searchers learn from a pruned trial at this value.
+                evolutionary searchers learn from a pruned trial at this value. Single-objective searchers only.
+            constraints: With outcome constraints, their values (a mapping of every constraint's name, or a
+                sequence in order); the trial is feasible when all are <= 0. A value that is not a finite number
+                marks the trial failed. Not needed with ``failed=True``.
 
         Returns:
             The recorded trial, now complete, failed or pruned.
 
         Raises:
             ValueError: the trial was not asked by this searcher, or was told already; a bad configuration or
-                budget; ``pruned`` with a configuration, with ``failed``, or with no value given or reported. Nothing
-                changes.
+                budget; ``pruned`` with a configuration, with ``failed``, or with no value given or reported; objective
+                or constraint values missing, unknown or of the wrong number. Nothing changes.
             TypeError: ``trial`` is neither a ``Trial`` nor a mapping.
         """
         if isinstance(trial, Trial):
@@ -313,6 +405,10 @@ class Searcher:
         if pruned:
             if failed or not isinstance(trial, Trial):
                 raise ValueError("pruned=True takes a pending Trial (not a configuration) and no failed=True")
+            if self.objectives.is_multi:
+                raise ValueError(
+                    "pruned=True needs a single-objective searcher; tell a multi-objective trial its values"
+                )
             assert record is not None
             if value is None:
                 if not record.intermediate:
@@ -320,7 +416,17 @@ class Searcher:
                         f"trial {record.id} reported no value; tell a pruned trial with the value it stopped at"
                     )
                 value = record.intermediate[record.last_step]  # type: ignore[index]
-        number = None if failed else finite_float(value)
+        values: tuple[float, ...] | None = None
+        constraint_values: tuple[float, ...] | None = None
+        if failed:
+            number = None
+        elif self.objectives.is_multi or self.objectives.constraints:
+            values = self.objectives.values(value)  # checked before anything changes
+            constraint_values = self.objectives.constraint_values(constraints)
+            number = None if values is None else values[0]
+        else:
+            self.objectives.constraint_values(constraints)  # refuses constraints told to a searcher without them
+            number = finite_float(value)
 
         now = time.time()
         if record is None:
@@ -328,10 +434,18 @@ class Searcher:
         else:
             del self._pending[record.id]
         record.finished_at = now
-        record.value = number
-        if number is None:
+        usable = number is not None and (not self.objectives.constraints or constraint_values is not None)
+        record.value = number if usable and not self.objectives.is_multi else None
+        record.values = values if usable and self.objectives.is_multi else None
+        record.constraints = constraint_values if usable and self.objectives.constraints else None
+        if not usable:
             record.status = TrialStatus.FAILED
-            why = "it was told as failed" if failed else f"its value {scalar(value)!r} is not a finite number"
+            if failed:
+                why = "it was told as failed"
+            elif number is None:
+                why = f"its value {scalar(value)!r} is not a finite number"
+            else:
+                why = f"its constraint values {scalar(constraints)!r} are not all finite numbers"
             warnings.warn(
                 f"trial {record.id} failed: {why}; it stays in the history as failed and the study goes on",
                 TrialFailedWarning,
@@ -403,6 +517,7 @@ class Searcher:
             "searcher": type(self).__name__,
             "space": self.space.signature(),
             "direction": self.direction,
+            **({"objectives": self.objectives.describe()} if self._has_outcome_settings() else {}),
             "seed": self.seed,
             "id": self.id,
             "n_asks": self._n_asks,
@@ -448,6 +563,11 @@ class Searcher:
                 raise ValueError(f"the history was saved with {field} {saved.get(field)!r}, this searcher has {mine!r}")
         if saved.get("space") != self.space.signature():
             raise ValueError(f"the history was saved with another space: {saved.get('space')!r}")
+        outcomes = self.objectives.describe() if self._has_outcome_settings() else None
+        if saved.get("objectives") != outcomes:
+            raise ValueError(
+                f"the history was saved with objectives {saved.get('objectives')!r}, this searcher has {outcomes!r}"
+            )
         self._check_saved_settings(saved.get("settings"))
         try:
             trials, history = self._parse_trials(saved["trials"], saved["told"])
@@ -469,6 +589,11 @@ class Searcher:
             self.seed, self.id, self._trials, self._keys, self._pending, self._history, self._n_asks = previous
             raise
         return self
+
+    def _has_outcome_settings(self) -> bool:
+        """Whether the objectives go into the history: with several, or with constraints (a plain single-objective
+        history stays as it was)."""
+        return self.objectives.is_multi or bool(self.objectives.constraints)
 
     def _check_saved_settings(self, saved: object) -> None:
         """Refuse a history whose searcher was configured otherwise, naming each setting that differs (a history
@@ -492,15 +617,35 @@ class Searcher:
             trial = Trial.from_dict({**row, "params": self.space.config_from_json(row["params"])})
             if trial.id != position:
                 raise ValueError(f"history trials must be numbered 0, 1, ... in order; found {trial.id} at {position}")
-            if trial.status in (TrialStatus.COMPLETE, TrialStatus.PRUNED) and finite_float(trial.value) is None:
-                raise ValueError(
-                    f"history trial {trial.id} is {trial.status.value} but its value {trial.value!r} is not finite"
-                )
+            if trial.status in (TrialStatus.COMPLETE, TrialStatus.PRUNED):
+                self._check_saved_outcome(trial)
             trials[trial.id] = trial
         finished = {t.id for t in trials.values() if t.is_finished}
         if sorted(told) != sorted(finished) or len(set(told)) != len(told):
             raise ValueError("the history's told list does not match its finished trials")
         return trials, [trials[i] for i in told]
+
+    def _check_saved_outcome(self, trial: Trial) -> None:
+        """Refuse a finished trial of a history whose values do not fit this searcher's objectives and
+        constraints."""
+        objectives = self.objectives
+        if objectives.is_multi:
+            values = trial.values
+            fits = (
+                values is not None and len(values) == objectives.count and objectives.values(list(values)) is not None
+            )
+            told: object = values
+        else:
+            fits, told = finite_float(trial.value) is not None, trial.value
+        if not fits:
+            raise ValueError(f"history trial {trial.id} is {trial.status.value} but its value {told!r} is not finite")
+        if objectives.constraints:
+            c = trial.constraints
+            if c is None or len(c) != len(objectives.constraints) or objectives.constraint_values(list(c)) is None:
+                raise ValueError(
+                    f"history trial {trial.id} has constraint values {c!r}, not "
+                    f"{len(objectives.constraints)} finite numbers"
+                )
 
 
 def _check_budget(budget: Any) -> float | None:

@@ -13,11 +13,15 @@ import torch
 
 from bohpo._checks import check_device
 from bohpo.acquisition.analytic import LogExpectedImprovement
+from bohpo.acquisition.hypervolume import LogExpectedHypervolumeImprovement
 from bohpo.acquisition.propose import AcquisitionFactory, Proposer, default_optimizer
+from bohpo.objectives import ConstraintsArg, ObjectivesArg, selection_order
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, derive_seed
 from bohpo.space import Config, Space
 from bohpo.surrogates.base import DensityRatioSurrogate, GaussianSurrogate
+from bohpo.surrogates.gp import GP
+from bohpo.surrogates.outputs import IndependentOutputs
 from bohpo.trial import Trial
 
 __all__ = ["BayesianOptimizer"]
@@ -57,6 +61,13 @@ class BayesianOptimizer(Searcher):
         proposer: A whole :class:`~bohpo.acquisition.Proposer` instead of the five arguments above (giving both is
             refused). The searcher reseeds its design from ``seed``.
         seed, direction: As for every :class:`Searcher`.
+        objectives, constraints: Several objectives and outcome constraints (as for every :class:`Searcher`). With
+            a GP (the default, or ``surrogate=GP(...)``), each objective and constraint gets its own copy of it
+            (:class:`~bohpo.surrogates.IndependentOutputs`) and the acquisition is
+            :class:`~bohpo.acquisition.LogExpectedHypervolumeImprovement` (exact log EHVI times the probability of
+            feasibility; with one objective and constraints, log EI times it). With TPE, its good group is the
+            best trials in :func:`~bohpo.objectives.selection_order` (feasible first, then by Pareto front and
+            crowding distance), as Optuna's multi-objective and constrained TPE split.
         device, dtype: Where and in what precision the model runs (default CPU, float64).
 
     Example:
@@ -82,17 +93,25 @@ class BayesianOptimizer(Searcher):
         proposer: Proposer | None = None,
         seed: SeedLike = None,
         direction: Direction = "minimize",
+        objectives: ObjectivesArg = None,
+        constraints: ConstraintsArg = None,
         device: torch.device | str | None = None,
         dtype: torch.dtype = torch.float64,
     ) -> None:
         usable_device = check_device(device)
-        super().__init__(space, seed=seed, direction=direction)
+        super().__init__(space, seed=seed, direction=direction, objectives=objectives, constraints=constraints)
         if dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
         parts = {"surrogate": surrogate, "acquisition": acquisition, "n_initial": n_initial, "n_raw": n_raw,
                  "n_restarts": n_restarts}  # fmt: skip
         if proposer is None:
             restarts = 10 if n_restarts is None else n_restarts
+            outcomes = self.objectives.is_multi or bool(self.objectives.constraints)
+            if outcomes and (surrogate is None or isinstance(surrogate, GP)):
+                surrogate = IndependentOutputs(
+                    surrogate, n_objectives=self.objectives.count, n_constraints=len(self.objectives.constraints)
+                )
+                acquisition = LogExpectedHypervolumeImprovement if acquisition is None else acquisition
             proposer = Proposer(
                 space, surrogate=surrogate, acquisition=LogExpectedImprovement if acquisition is None else acquisition,
                 optimizer=default_optimizer(surrogate, n_raw=n_raw, n_restarts=restarts), n_initial=n_initial,
@@ -125,13 +144,33 @@ class BayesianOptimizer(Searcher):
     # -- proposing ----------------------------------------------------------------------------------------------
     def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
         told = self.history
-        sign = 1.0 if self.direction == "minimize" else -1.0
-        # failed trials have no value (the proposer keeps them out of the model, or below every value); a pruned one
-        # enters at the value it was stopped at, a pessimistic one where the metric improves with training
-        values = [math.inf if t.value is None else sign * t.value for t in told]
-        y = torch.tensor(values, dtype=self.dtype, device=self.device)  # (n_told,)
         pending = self._encode([t.params for t in self.pending])  # (k, D)
+        y = self._model_values(told).to(dtype=self.dtype, device=self.device)
         return self.proposer.propose(self._told_rows(told), y, pending=pending, n=n, generator=generator)
+
+    def _model_values(self, told: list[Trial]) -> torch.Tensor:
+        """What the proposer's surrogate is fitted on, one row per told trial, +inf for a failed one (the proposer
+        keeps failed rows out of a GP, or below every value of a TPE). A pruned trial enters at the value it was
+        stopped at, a pessimistic one where the metric improves with training.
+
+        One objective without constraints: (n_told,) the values, minimised. Several outputs and a multi-output
+        surrogate (:class:`~bohpo.surrogates.IndependentOutputs`): (n_told, m + k), the objectives minimised, then
+        the constraint values. Several outputs and a one-output surrogate (TPE): (n_told,) each trial's position in
+        :func:`~bohpo.objectives.selection_order` (feasible first, then by Pareto front and crowding distance), so
+        that TPE's good group is the best fronts, as in Optuna's multi-objective TPE."""
+        if not self.objectives.is_multi and not self.objectives.constraints:
+            sign = 1.0 if self.direction == "minimize" else -1.0
+            return torch.tensor([math.inf if t.value is None else sign * t.value for t in told], dtype=torch.float64)
+        Y, C = self._outcomes(told)
+        if isinstance(self.proposer.surrogate, IndependentOutputs):
+            return torch.cat([Y, C], -1)
+        valued = torch.isfinite(Y).all(-1)
+        order = selection_order(Y[valued], C[valued])
+        positions = torch.empty(order.shape[0], dtype=torch.float64)
+        positions[order] = torch.arange(order.shape[0], dtype=torch.float64)
+        scores = torch.full((len(told),), math.inf, dtype=torch.float64)
+        scores[valued] = positions
+        return scores
 
     def _encode(self, configs: list[Config]) -> torch.Tensor:
         return self.space.encode(configs, dtype=self.dtype, device=self.device)

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor
 
 from bohpo._checks import check_count, check_probability, finite_float
+from bohpo.objectives import ConstraintsArg, ObjectivesArg
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike
 from bohpo.space import Categorical, Config, Space
@@ -77,8 +78,10 @@ class GeneticAlgorithm(Searcher):
         mutation_scale: float = 0.1,
         seed: SeedLike = None,
         direction: Direction = "minimize",
+        objectives: ObjectivesArg = None,
+        constraints: ConstraintsArg = None,
     ) -> None:
-        super().__init__(space, seed=seed, direction=direction)
+        super().__init__(space, seed=seed, direction=direction, objectives=objectives, constraints=constraints)
         self.population_size = check_count(population_size, "population_size", minimum=2)
         self.tournament_size = check_count(tournament_size, "tournament_size", minimum=1)
         self.crossover_rate = check_probability(crossover_rate, "crossover_rate")
@@ -94,10 +97,7 @@ class GeneticAlgorithm(Searcher):
     def population(self) -> list[Trial]:
         """The best ``population_size`` trials with a value (complete, or pruned at the value they were stopped
         at), best first (ties in the order they were told)."""
-        sign = 1.0 if self.direction == "minimize" else -1.0
-        valued = [t for t in self.history if t.value is not None]
-        ranked = sorted(valued, key=lambda t: sign * t.value)  # type: ignore[operator]
-        return ranked[: self.population_size]
+        return self._ranked(self.history)[: self.population_size]
 
     def _settings(self) -> dict[str, Any]:
         return {

@@ -9,6 +9,7 @@ import torch
 
 from bohpo._checks import check_count
 from bohpo.errors import SearchExhausted
+from bohpo.objectives import ConstraintsArg, ObjectivesArg
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, torch_generator
 from bohpo.space import Config, Space
@@ -27,7 +28,7 @@ class GridSearch(Searcher):
         n_points: Points per numeric parameter, one count or ``{name: count}`` (see :meth:`Space.grid_values`).
         shuffle: Visit the grid in a seeded random order (default), so that a budget smaller than the grid still
             spreads over it; ``False`` walks it in order, last parameter fastest.
-        seed, direction: As for every :class:`Searcher`.
+        seed, direction, objectives, constraints: As for every :class:`Searcher`.
 
     ``ask(n)`` with fewer than ``n`` points left returns the points that are left.
 
@@ -49,8 +50,10 @@ class GridSearch(Searcher):
         shuffle: bool = True,
         seed: SeedLike = None,
         direction: Direction = "minimize",
+        objectives: ObjectivesArg = None,
+        constraints: ConstraintsArg = None,
     ) -> None:
-        super().__init__(space, seed=seed, direction=direction)
+        super().__init__(space, seed=seed, direction=direction, objectives=objectives, constraints=constraints)
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
         self._values = space.grid_values(n_points)
@@ -76,7 +79,14 @@ class GridSearch(Searcher):
 
     @classmethod
     def for_budget(
-        cls, space: Space, n_trials: int, *, seed: SeedLike = None, direction: Direction = "minimize"
+        cls,
+        space: Space,
+        n_trials: int,
+        *,
+        seed: SeedLike = None,
+        direction: Direction = "minimize",
+        objectives: ObjectivesArg = None,
+        constraints: ConstraintsArg = None,
     ) -> GridSearch:
         """The coarsest grid (same count for every numeric parameter) with at least ``n_trials`` points, or the
         whole space when it has fewer (only ints and categoricals)."""
@@ -103,7 +113,7 @@ class GridSearch(Searcher):
                 f"a grid with at least {n_trials} points needs {low} points per numeric parameter here, "
                 f"{size(low)} in all, more than GridSearch handles ({_MAX_GRID_SIZE}); use random or Sobol search"
             )
-        return cls(space, n_points=low, seed=seed, direction=direction)
+        return cls(space, n_points=low, seed=seed, direction=direction, objectives=objectives, constraints=constraints)
 
     @property
     def n_remaining(self) -> int:

@@ -224,6 +224,7 @@ class PopulationBasedTraining(Searcher):
         failed: bool = False,
         budget: float | None = None,
         pruned: bool = False,
+        constraints: Any = None,
     ) -> Trial:
         """As :meth:`Searcher.tell`, for this searcher's own trials only: a configuration evaluated elsewhere has no
         training state a member could continue from.
@@ -236,7 +237,7 @@ class PopulationBasedTraining(Searcher):
                 "PopulationBasedTraining is told its own trials only: a configuration evaluated elsewhere has no "
                 f"checkpoint a member could continue from (got a {type(trial).__name__})"
             )
-        return super().tell(trial, value, failed=failed, budget=budget, pruned=pruned)
+        return super().tell(trial, value, failed=failed, budget=budget, pruned=pruned, constraints=constraints)
 
     def _next_segment(self, generator: torch.Generator) -> Trial:
         members = self.members()

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from bohpo._checks import check_count
+from bohpo.objectives import ConstraintsArg, ObjectivesArg
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, derive_seed
 from bohpo.space import Config, Space
@@ -44,8 +45,16 @@ class SobolSearch(Searcher):
         4
     """
 
-    def __init__(self, space: Space, *, seed: SeedLike = None, direction: Direction = "minimize") -> None:
-        super().__init__(space, seed=seed, direction=direction)
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: SeedLike = None,
+        direction: Direction = "minimize",
+        objectives: ObjectivesArg = None,
+        constraints: ConstraintsArg = None,
+    ) -> None:
+        super().__init__(space, seed=seed, direction=direction, objectives=objectives, constraints=constraints)
         self._engine = space.sobol_engine(seed=derive_seed(self.seed, _SOBOL_STREAM))
         self._n_drawn = 0
 

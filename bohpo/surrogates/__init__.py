@@ -16,6 +16,7 @@ from bohpo.surrogates.base import (
 )
 from bohpo.surrogates.gp import GP, CholeskyError
 from bohpo.surrogates.gp_parts import ArcInputs, BoxLengthscalePrior, CategoryBlocks, ConditionalArcs
+from bohpo.surrogates.outputs import IndependentOutputs
 from bohpo.surrogates.tpe import TPE
 from bohpo.surrogates.transforms import KumaraswamyWarp, YeoJohnson
 
@@ -33,6 +34,7 @@ __all__ = [
     "GaussianSurrogate",
     "GroupedDensityRatio",
     "HasLengthscales",
+    "IndependentOutputs",
     "KumaraswamyWarp",
     "SpaceBound",
     "Surrogate",

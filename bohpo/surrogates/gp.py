@@ -360,6 +360,19 @@ class GP:
         self._check_fitted()
         return self._X
 
+    @property
+    def train_values(self) -> Tensor:
+        """(n,) the values the posterior is conditioned on (fantasies included), on the scale of :meth:`predict`
+        (transformed, with an output transform)."""
+        self._check_fitted()
+        return self._z * self._sigma + self._mu
+
+    def to_model_scale(self, y: Tensor) -> Tensor:
+        """Values y (...) in the original units, on the scale of :meth:`predict`: the output transform of the last
+        fit applied (identity without one). Increasing, so it keeps every comparison between values."""
+        self._check_fitted()
+        return y if self._transform is None else self._transform(y)
+
     def predict(self, X: Tensor) -> tuple[Tensor, Tensor]:
         """Posterior of the latent function.
 

@@ -47,8 +47,10 @@ def test_the_population_is_the_best_complete_trials_so_the_best_is_never_lost() 
     for value in values:
         searcher.tell(searcher.ask(), value)
     assert [t.value for t in searcher.population] == [1.0, 2.0, 3.0]
-    searcher.direction = "maximize"
-    assert [t.value for t in searcher.population] == [5.0, 4.0, 3.0]
+    maximising = GeneticAlgorithm(_space(2), population_size=3, seed=0, direction="maximize")
+    for value in values:
+        maximising.tell(maximising.ask(), value)
+    assert [t.value for t in maximising.population] == [5.0, 4.0, 3.0]
 
 
 def test_without_mutation_children_are_made_of_their_parents_values() -> None:
