@@ -45,6 +45,7 @@ __all__ = ["LogExpectedHypervolumeImprovement", "hypervolume_cells", "log_expect
 
 _REFERENCE_MARGIN = 0.1  # the reference point lies this share of the observed range beyond the front's worst value
 _MIN_STD = 1e-12
+_REFERENCES = ("observed", "front")
 
 
 def hypervolume_cells(front: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
@@ -85,6 +86,10 @@ class LogExpectedHypervolumeImprovement(nn.Module):
 
     Args:
         model: The fitted :class:`~bohpo.surrogates.IndependentOutputs`: m objectives, then k constraints.
+        reference: Where the reference point's worst values come from: ``"observed"`` (default), the worst of the
+            feasible observed points in each objective (as Optuna's GP, which takes every observed point); or
+            ``"front"``, the worst of the feasible front's points (as BoTorch's ``infer_reference_point``). Before
+            any point is feasible, the worst of all. Either way a tenth of the observed range is added.
 
     Example:
         >>> X = torch.rand(12, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
@@ -99,8 +104,10 @@ class LogExpectedHypervolumeImprovement(nn.Module):
     upper: Tensor
     threshold: Tensor
 
-    def __init__(self, model: IndependentOutputs) -> None:
+    def __init__(self, model: IndependentOutputs, *, reference: str = "observed") -> None:
         super().__init__()
+        if reference not in _REFERENCES:
+            raise ValueError(f"reference must be one of {_REFERENCES}, got {reference!r}")
         if not isinstance(model, IndependentOutputs):
             raise TypeError(
                 f"LogExpectedHypervolumeImprovement needs an IndependentOutputs model (one GP per objective and "
@@ -115,7 +122,11 @@ class LogExpectedHypervolumeImprovement(nn.Module):
         span = objectives.max(0).values - objectives.min(0).values
         span = torch.where(span > 0, span, torch.ones_like(span))
         front = objectives[feasible]
-        worst = (front if front.shape[0] else objectives).max(0).values
+        front = front[pareto_mask(front)] if front.shape[0] else front
+        if not bool(feasible.any()):
+            worst = objectives.max(0).values
+        else:
+            worst = (front if reference == "front" else objectives[feasible]).max(0).values
         reference = worst + _REFERENCE_MARGIN * span
         lower, upper = hypervolume_cells(front, reference)
         self.register_buffer("reference", reference)
