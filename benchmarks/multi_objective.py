@@ -175,6 +175,7 @@ def _mean_se(values: list[float]) -> tuple[float, float]:
 def report(runs: list[dict[str, Any]], *, budget: int, pairs: list[tuple[str, str]]) -> str:
     """The markdown tables."""
     methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
+    methods += sorted({r["method"] for r in runs} - set(methods))  # variants merged from other files
     names = [p for p in multi_objective_problem_names() if any(r["problem"] == p for r in runs)]
     checkpoints = [c for c in CHECKPOINTS if c < budget] + [budget]
     seeds = sorted({r["seed"] for r in runs})

@@ -11,7 +11,11 @@ critical_difference(results)    mean ranks across problems with the Nemenyi test
 rank_over_time(results)         mean rank of each searcher over problems and seeds, after each evaluation;
 overhead(results)               seconds per ask against the number of observations, per searcher;
 brackets(trials)                a multi-fidelity run: each trial at its budget, a configuration's promotions joined;
-budget_convergence(runs, ...)   best full-budget value against the budget spent, per method (median and band).
+budget_convergence(runs, ...)   best full-budget value against the budget spent, per method (median and band);
+pareto_front(study)             two objectives: the trials, the feasible front and its attainment curve;
+objectives_parallel(study)      any number of objectives: each trial a line across them, the front in colour;
+hypervolume_curve(data, ref)    the front's hypervolume against evaluations, per searcher or method
+                                (these three live in :mod:`bohpo.plot_fronts`).
 
 A value axis is logarithmic only where every value shown is positive and they span a decade or more.
 """
@@ -31,6 +35,7 @@ from matplotlib.figure import Figure
 
 from bohpo.bench.report import Results, rank_values, value_at
 from bohpo.importance import trials_and_space
+from bohpo.plot_fronts import hypervolume_curve, objectives_parallel, pareto_front
 from bohpo.space import Categorical, Space
 
 # tab10, then tab20's lighter partners: twenty colours, the first ten the most distinct
@@ -53,11 +58,14 @@ __all__ = [
     "convergence",
     "critical_difference",
     "history",
+    "hypervolume_curve",
     "importance",
     "nemenyi_critical_difference",
+    "objectives_parallel",
     "overhead",
     "parallel_coordinates",
     "parameters",
+    "pareto_front",
     "population",
     "promotion_paths",
     "rank_over_time",
@@ -198,6 +206,11 @@ def study_runs(study: Any, direction: str | None = None) -> tuple[dict[str, list
 
     def values_of(run: Any) -> np.ndarray:
         if isinstance(run, Searcher):
+            if run.objectives.is_multi:
+                raise ValueError(
+                    f"this {type(run).__name__} has {run.objectives.count} objectives: draw it with "
+                    "plot.pareto_front, plot.objectives_parallel or plot.hypervolume_curve"
+                )
             directions.add(run.direction)
             run = run.history
         return np.array([np.nan if t.value is None else float(t.value) for t in run if t.is_finished])
