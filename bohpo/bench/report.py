@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from bohpo._checks import is_import_path
 from bohpo.bench.runner import _SPENT_TOLERANCE, split_pruner, trial_cost
-from bohpo.bench.storage import Storage
-from bohpo.problems import Problem, make_problem
+from bohpo.bench.storage import Storage, TrialRecord
+from bohpo.objectives import hypervolume
+from bohpo.problems import MultiObjectiveProblem, Problem, make_problem
 from bohpo.searchers import searcher_needs_budgets
 
 __all__ = [
@@ -60,6 +62,10 @@ class Results:
             trained (the sum of their last reported steps: epochs, trees; the compute a pruner saves), for runs on
             problems that report curves.
         pruned: ``{(problem, searcher): array (seeds,)}`` how many of each run's trials were pruned.
+        hypervolume: The problems with several objectives. Their "value" after a trial is minus the hypervolume of
+            the feasible trials so far (against the problem's reference point), so that the best value so far,
+            regret (hypervolume regret), normalised regret, ranks and tests read as for one objective. On a problem
+            with one objective and outcome constraints only feasible trials count.
     """
 
     curves: dict[tuple[str, str], np.ndarray]
@@ -71,6 +77,7 @@ class Results:
     unfinished: int = 0  # runs left out because they are not done (interrupted, or still running)
     steps_trained: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     pruned: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    hypervolume: set[str] = field(default_factory=set)  # problems of several objectives: values are -hypervolume
 
     @property
     def problems(self) -> list[str]:
@@ -186,15 +193,21 @@ def load_results(storage: Storage | str | Path, *, import_paths: bool = False) -
     rows: dict[tuple[str, str], list[tuple[int, np.ndarray]]] = {}
     asks: dict[str, list[tuple[int, float]]] = {}
     lowest: dict[str, float] = {}
-    problems: dict[str, Problem | None] = {}
+    problems: dict[str, Problem | MultiObjectiveProblem | None] = {}
     work: dict[tuple[str, str], list[tuple[int, int, int]]] = {}  # (seed, steps reported, trials pruned) per run
     for run in runs:
         trials = trials_by_run[run.id]
         problem = problems.setdefault(run.problem, _problem(run.problem, import_paths))
         full = _full_budget(problem)
-        values = np.array(
-            [t.value if t.status == "complete" and t.value is not None and full(t.budget) else np.nan for t in trials]
-        )
+        if isinstance(problem, MultiObjectiveProblem):
+            values = outcome_values(problem, trials)
+        else:
+            values = np.array(
+                [
+                    t.value if t.status == "complete" and t.value is not None and full(t.budget) else np.nan
+                    for t in trials
+                ]
+            )
         searcher_name = split_pruner(run.searcher)[0]
         if (import_paths or not is_import_path(searcher_name)) and searcher_needs_budgets(searcher_name):
             values = _per_budget_step(values, [t.budget for t in trials], _cost(problem), run.budget)
@@ -222,6 +235,8 @@ def load_results(storage: Storage | str | Path, *, import_paths: bool = False) -
     for name in {p for p, _ in rows}:
         built = problems[name]
         optimum = None if built is None else built.optimum
+        if isinstance(built, MultiObjectiveProblem) and built.objectives.is_multi:
+            optimum = None if built.max_hypervolume is None else -built.max_hypervolume
         if optimum is not None:
             best_known[name] = min(optimum, lowest.get(name, math.inf))
             known.add(name)
@@ -239,7 +254,35 @@ def load_results(storage: Storage | str | Path, *, import_paths: bool = False) -
         best_known=best_known,
         known_optimum=known,
         unfinished=len(every) - len(runs),
+        hypervolume={
+            name
+            for name, built in problems.items()
+            if isinstance(built, MultiObjectiveProblem) and built.objectives.is_multi and name in best_known
+        },
     )
+
+
+def outcome_values(problem: MultiObjectiveProblem, trials: Sequence[TrialRecord]) -> np.ndarray:
+    """(trials,) what a multi-objective or constrained problem's run is read as: with several objectives, minus the
+    hypervolume of the feasible complete trials up to each one (against ``problem.reference``; NaN before the first
+    such trial); with one, each feasible complete trial's value (NaN for the others)."""
+    objectives = problem.objectives
+
+    def feasible(t: TrialRecord) -> bool:
+        return t.status == "complete" and (t.constraints is None or all(c <= 0 for c in t.constraints))
+
+    if not objectives.is_multi:
+        return np.array([t.value if feasible(t) and t.value is not None else np.nan for t in trials])
+    reference = torch.tensor(objectives.minimised([problem.reference[n] for n in objectives.names]))
+    kept: list[tuple[float, ...]] = []
+    out = np.full(len(trials), np.nan)
+    for i, t in enumerate(trials):
+        if feasible(t) and t.values is not None:
+            kept.append(objectives.minimised(t.values))
+            out[i] = -hypervolume(torch.tensor(kept, dtype=torch.float64), reference.double())
+        elif kept:
+            out[i] = out[i - 1]
+    return out
 
 
 def _per_budget_step(
@@ -258,7 +301,7 @@ def _per_budget_step(
     return out
 
 
-def _problem(name: str, import_paths: bool) -> Problem | None:
+def _problem(name: str, import_paths: bool) -> Problem | MultiObjectiveProblem | None:
     """The problem a stored name means, or ``None`` when it is unknown here (a newer or another registry) or is an
     import path that the caller did not allow to be imported: importing a module that a database names runs its
     code, so a report of a file from elsewhere does not, unless told to trust it."""
@@ -270,11 +313,11 @@ def _problem(name: str, import_paths: bool) -> Problem | None:
         return None
 
 
-def _cost(problem: Problem | None) -> Callable[[float | None], float]:
+def _cost(problem: Problem | MultiObjectiveProblem | None) -> Callable[[float | None], float]:
     return (lambda budget: 1.0) if problem is None else trial_cost(problem)  # unknown: every trial costs one
 
 
-def _full_budget(problem: Problem | None) -> Callable[[float | None], bool]:
+def _full_budget(problem: Problem | MultiObjectiveProblem | None) -> Callable[[float | None], bool]:
     """Whether a trial's budget is the problem's full one (None is; so is any budget of a problem without)."""
     top = None if problem is None else problem.max_budget
     if top is None:
@@ -321,7 +364,15 @@ def markdown(results: Results, *, checkpoints: Sequence[float] = (0.25, 0.5, 1.0
         + ". Mean ± standard error over seeds. p: the two-sided Mann–Whitney U test of the runs' final best values "
         + f"against those of the problem's best searcher (lowest mean final regret, marked best); * marks p < {alpha}"
         + " where the searcher is the worse."
-        + (f" {results.unfinished} unfinished run(s) are left out." if results.unfinished else ""),
+        + (f" {results.unfinished} unfinished run(s) are left out." if results.unfinished else "")
+        + (
+            " On "
+            + ", ".join(escape_markdown(p) for p in sorted(results.hypervolume))
+            + " (several objectives) a value is minus the hypervolume of the feasible trials so far, against the "
+            "problem's reference point, so regret is hypervolume regret."
+            if results.hypervolume
+            else ""
+        ),
         "",
     ]
     worse_than_best: dict[str, int] = dict.fromkeys(searchers, 0)

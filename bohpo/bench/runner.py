@@ -39,9 +39,11 @@ from bohpo.errors import SearchExhausted, TrialFailedWarning, TrialPruned
 from bohpo.loop import Reporter
 from bohpo.problems import is_problem_name, make_problem, problem_names
 from bohpo.problems import registered_here as problem_registered_here
+from bohpo.problems.multi_objective import MultiObjectiveProblem, Outcome, multi_objective_problem_names
 from bohpo.problems.multifidelity import multifidelity_problem_names
 from bohpo.pruners import make_pruner, pruner_names
 from bohpo.searchers import make_searcher, searcher_names, searcher_needs_budgets
+from bohpo.searchers.registry import outcome_searcher_names
 from bohpo.searchers.registry import registered_here as searcher_registered_here
 
 __all__ = ["RunSpec", "execute_run", "plan_runs", "run_suite", "split_pruner", "trial_cost"]
@@ -123,6 +125,17 @@ def plan_runs(
                 f"{', '.join(pruned)} stop trials from their learning curves; {problem!r} reports none (problems "
                 f"with one: {', '.join(n for n in multifidelity_problem_names() if _has_curve(n))})"
             )
+    outcome_problems = [
+        p for p in problems
+        if (p in multi_objective_problem_names() or is_import_path(p))
+        and isinstance(make_problem(p), MultiObjectiveProblem)
+    ]  # fmt: skip
+    refused = [s for s in named if split_pruner(s)[1] is not None or split_pruner(s)[0] not in outcome_searcher_names()]
+    if outcome_problems and refused:
+        raise ValueError(
+            f"{', '.join(outcome_problems)} have several objectives or outcome constraints; {', '.join(refused)} "
+            f"cannot search them (without a pruner: {', '.join(outcome_searcher_names())})"
+        )
     return [RunSpec(p, s, seed, budget) for p in problems for s in named for seed in seed_list]
 
 
@@ -348,9 +361,11 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
     low, high = getattr(problem, "min_budget", None), getattr(problem, "max_budget", None)
     budgets = None if low is None or high is None else (low, high)
     searcher_name, pruner_name = split_pruner(spec.searcher)
+    outcomes = isinstance(problem, MultiObjectiveProblem)  # several objectives or outcome constraints
     searcher = make_searcher(
-        searcher_name, problem.space, seed=spec.seed, n_trials=storage.searcher_budget(run.id), budgets=budgets
-    )
+        searcher_name, problem.space, seed=spec.seed, n_trials=storage.searcher_budget(run.id), budgets=budgets,
+        **(problem.searcher_options() if outcomes else {}),  # type: ignore[union-attr]
+    )  # fmt: skip
     max_step = getattr(problem, "max_step", None)  # a researcher's own problem may be any object with a space
     pruner = None if pruner_name is None else make_pruner(pruner_name, max_step=max_step)
     state, n = storage.run_state(run.id)
@@ -367,9 +382,13 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
         ask_seconds = time.perf_counter() - start
         start = time.perf_counter()
         pruned = False
+        outcome: Outcome | None = None
         try:
-            if max_step is None:
-                value: float | None = float(problem(trial.params, trial.budget))
+            if isinstance(problem, MultiObjectiveProblem):
+                outcome = problem(trial.params)
+                value: float | None = 0.0  # stands for "evaluated"; the outcome is told
+            elif max_step is None:
+                value = float(problem(trial.params, trial.budget))
             else:
                 value = float(problem.curve(trial.params, Reporter(searcher, trial, pruner), trial.budget))
         except TrialPruned:
@@ -382,12 +401,17 @@ def execute_run(spec: RunSpec, storage: Storage, *, on_trial: Any = None) -> Run
             warnings.simplefilter("ignore", TrialFailedWarning)  # a non-finite value: already a failed trial
             if pruned:
                 told = searcher.tell(trial, pruned=True)
+            elif value is None:
+                told = searcher.tell(trial, failed=True)
+            elif outcome is not None:
+                told = searcher.tell(trial, list(outcome.values.values()), constraints=outcome.constraints or None)
             else:
-                told = searcher.tell(trial, value) if value is not None else searcher.tell(trial, failed=True)
+                told = searcher.tell(trial, value)
         storage.commit_trial(
             run.id, n, params=_json_params(told.params), value=told.value, status=told.status.value,
             ask_seconds=ask_seconds, eval_seconds=eval_seconds, state=searcher.to_json(), budget=told.budget,
-            config_id=told.config_id, intermediate=told.intermediate,
+            config_id=told.config_id, intermediate=told.intermediate, values=told.values,
+            constraints=told.constraints,
         )  # fmt: skip
         n += 1
         spent += 1.0 if cost is None else cost(told.budget)

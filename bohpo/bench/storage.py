@@ -27,7 +27,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS trials (
     eval_seconds REAL NOT NULL,
     finished_at REAL NOT NULL,
     config_id INTEGER,
+    objective_values TEXT,
+    constraint_values TEXT,
     PRIMARY KEY (run_id, number)
 );
 CREATE TABLE IF NOT EXISTS reports (
@@ -71,6 +73,9 @@ CREATE TABLE IF NOT EXISTS reports (
     PRIMARY KEY (run_id, number, step)
 );
 """
+
+
+_ADDED_COLUMNS = {"config_id": "INTEGER", "objective_values": "TEXT", "constraint_values": "TEXT"}  # since version 1
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class TrialRecord:
     finished_at: float
     config_id: int | None = None
     intermediate: dict[int, float] = field(default_factory=dict)  # its reports, {step: value}
+    values: tuple[float, ...] | None = None  # with several objectives, their values (the user's directions)
+    constraints: tuple[float, ...] | None = None  # with outcome constraints, their values (feasible when <= 0)
 
 
 class Storage:
@@ -262,12 +269,13 @@ class Storage:
             )
 
     def _add_missing_columns(self) -> None:
-        """Bring a file written by an older bohpo up to this schema (the trials' ``config_id``)."""
-        if "config_id" in self._columns("trials"):
+        """Bring a file written by an older bohpo up to this schema (the trials' ``config_id``, objective values and
+        constraint values)."""
+        if not set(_ADDED_COLUMNS) - self._columns("trials"):
             return
         with self._write() as db:  # another process may be doing the same: look again under the lock
-            if "config_id" not in self._columns("trials"):
-                db.execute("ALTER TABLE trials ADD COLUMN config_id INTEGER")
+            for column in [c for c in _ADDED_COLUMNS if c not in self._columns("trials")]:
+                db.execute(f"ALTER TABLE trials ADD COLUMN {column} {_ADDED_COLUMNS[column]}")
 
     def _columns(self, table: str) -> set[str]:
         return {row[1] for row in self._read(f"PRAGMA table_info({table})")}
@@ -354,9 +362,11 @@ class Storage:
         budget: float | None = None,
         config_id: int | None = None,
         intermediate: Mapping[int, float] | None = None,
+        values: Sequence[float] | None = None,
+        constraints: Sequence[float] | None = None,
     ) -> None:
-        """Write trial ``number`` of a run, its reports (``{step: value}``) and the searcher state that includes it,
-        in one transaction.
+        """Write trial ``number`` of a run, its reports (``{step: value}``), its objective values (several
+        objectives) and constraint values, and the searcher state that includes it, in one transaction.
 
         Raises:
             RuntimeError: the run does not have exactly ``number`` trials yet (another process advanced it, or a
@@ -373,9 +383,13 @@ class Storage:
                 raise RuntimeError(f"run {run_id} has {have} trials: trial {number} cannot be committed")
             db.execute(
                 "INSERT INTO trials (run_id, number, params, budget, value, status, ask_seconds, eval_seconds, "
-                "finished_at, config_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, number, json.dumps(params), budget, value, status, ask_seconds, eval_seconds, now, config_id),
-            )
+                "finished_at, config_id, objective_values, constraint_values) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id, number, json.dumps(params), budget, value, status, ask_seconds, eval_seconds, now,
+                    config_id, _json_list(values), _json_list(constraints),
+                ),
+            )  # fmt: skip
             db.executemany(
                 "INSERT INTO reports (run_id, number, step, value) VALUES (?, ?, ?, ?)",
                 [(run_id, number, step, v) for step, v in (intermediate or {}).items()],
@@ -383,10 +397,11 @@ class Storage:
 
     def trials(self, run_id: int | None = None) -> list[TrialRecord]:
         """The trials of one run (or of all runs), by run then number."""
-        config_id = "config_id" if "config_id" in self._columns("trials") else "NULL"  # a file from before it
+        columns = self._columns("trials")
+        added = ", ".join(c if c in columns else "NULL" for c in _ADDED_COLUMNS)  # a read-only file from before them
         query = (
             "SELECT run_id, number, params, budget, value, status, ask_seconds, eval_seconds, finished_at, "
-            f"{config_id} FROM trials"
+            f"{added} FROM trials"
         )
         rows = (
             self._read(query + " WHERE run_id = ? ORDER BY number", (run_id,))
@@ -416,6 +431,8 @@ class Storage:
                 finished_at=r[8],
                 config_id=r[9],
                 intermediate=curves.get((r[0], r[1]), {}),
+                values=_tuple(r[10]),
+                constraints=_tuple(r[11]),
             )
             for r in rows
         ]
@@ -426,3 +443,11 @@ class Storage:
     def count_trials(self) -> int:
         """Trials committed over all runs (cheap: for progress bars)."""
         return int(self._read("SELECT COALESCE(SUM(n_trials), 0) FROM runs")[0][0])
+
+
+def _json_list(numbers: Sequence[float] | None) -> str | None:
+    return None if numbers is None else json.dumps([float(v) for v in numbers])
+
+
+def _tuple(text: str | None) -> tuple[float, ...] | None:
+    return None if text is None else tuple(float(v) for v in json.loads(text))

@@ -11,6 +11,12 @@ from collections.abc import Callable
 from bohpo._checks import from_import_path, is_import_path, unknown_name
 from bohpo.problems.base import ObjectiveProblem, Problem, SyntheticProblem
 from bohpo.problems.conditional import Jenatton
+from bohpo.problems.multi_objective import (
+    MultiObjectiveProblem,
+    Outcome,
+    make_multi_objective_problem,
+    multi_objective_problem_names,
+)
 from bohpo.problems.multifidelity import (
     BoostingTrees,
     DataFraction,
@@ -53,7 +59,9 @@ __all__ = [
     "Michalewicz",
     "MixedBranin",
     "MultiFidelityProblem",
+    "MultiObjectiveProblem",
     "ObjectiveProblem",
+    "Outcome",
     "PBTToy",
     "Problem",
     "Rosenbrock",
@@ -102,7 +110,12 @@ _REGISTERED: dict[str, Callable[[], Problem]] = {}  # register_problem's, in thi
 
 def problem_names() -> list[str]:
     """Registered problem names, sorted (the built-in ones and those of :func:`register_problem`)."""
-    return sorted({*_FIXED, *_FREE_DIM, *sklearn_problem_names(), *multifidelity_problem_names(), *_REGISTERED})
+    return sorted(
+        {
+            *_FIXED, *_FREE_DIM, *sklearn_problem_names(), *multifidelity_problem_names(),
+            *multi_objective_problem_names(), *_REGISTERED,
+        }
+    )  # fmt: skip
 
 
 def register_problem(name: str, problem: Problem | Callable[[], Problem], *, replace: bool = False) -> None:
@@ -114,7 +127,9 @@ def register_problem(name: str, problem: Problem | Callable[[], Problem], *, rep
     """
     if not isinstance(name, str) or not name or ":" in name:
         raise ValueError(f"a problem name must be a non-empty string without ':' (import paths have one), got {name!r}")
-    builtin = {*_FIXED, *_FREE_DIM, *sklearn_problem_names(), *multifidelity_problem_names()}
+    builtin = {
+        *_FIXED, *_FREE_DIM, *sklearn_problem_names(), *multifidelity_problem_names(), *multi_objective_problem_names()
+    }  # fmt: skip
     if name in builtin or _with_dim(name) is not None:
         raise ValueError(f"{name!r} is a built-in problem; register yours under another name")
     if name in _REGISTERED and not replace:
@@ -144,7 +159,7 @@ def is_problem_name(name: str) -> bool:
     return isinstance(name, str) and (name in problem_names() or _with_dim(name) is not None or is_import_path(name))
 
 
-def make_problem(name: str, *, dim: int | None = None) -> Problem:
+def make_problem(name: str, *, dim: int | None = None) -> Problem | MultiObjectiveProblem:
     """Build a problem by name; ``dim`` only for those whose dimension is free (default 2), which can also be named
     with it (``"ackley-5"``). A name ``"package.module:attribute"`` imports the attribute: a :class:`Problem`, or a
     function without arguments that builds one.
@@ -181,4 +196,8 @@ def make_problem(name: str, *, dim: int | None = None) -> Problem:
         if dim is not None:
             raise ValueError(f"problem {name!r} has a fixed dimension; dim must be None, got {dim!r}")
         return SklearnProblem(*_SKLEARN[name])
+    if name in multi_objective_problem_names():
+        if dim is not None:
+            raise ValueError(f"problem {name!r} has a fixed dimension; dim must be None, got {dim!r}")
+        return make_multi_objective_problem(name)
     raise unknown_name("problem", name, problem_names())

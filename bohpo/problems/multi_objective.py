@@ -80,6 +80,10 @@ class MultiObjectiveProblem:
     objectives: Objectives
     reference: dict[str, float]
     max_hypervolume: float | None = None
+    optimum: float | None = None  # no single optimum; what a benchmark runner reads of every problem
+    min_budget: float | None = None  # no fidelities
+    max_budget: float | None = None
+    max_step: int | None = None  # no learning curve
 
     def __call__(self, params: Mapping[str, Any]) -> Outcome:
         """Evaluate one configuration."""

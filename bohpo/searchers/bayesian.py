@@ -7,14 +7,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import torch
 
 from bohpo._checks import check_device
-from bohpo.acquisition.analytic import LogExpectedImprovement
+from bohpo.acquisition.analytic import (
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    LogProbabilityOfImprovement,
+    ProbabilityOfImprovement,
+    UpperConfidenceBound,
+)
 from bohpo.acquisition.hypervolume import LogExpectedHypervolumeImprovement
-from bohpo.acquisition.propose import AcquisitionFactory, Proposer, default_optimizer
+from bohpo.acquisition.propose import (
+    AcquisitionFactory,
+    Proposer,
+    acquisition_by_name,
+    default_optimizer,
+    describe,
+)
 from bohpo.objectives import ConstraintsArg, ObjectivesArg, selection_order
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, derive_seed
@@ -27,6 +40,7 @@ from bohpo.trial import Trial
 __all__ = ["BayesianOptimizer"]
 
 _INITIAL_STREAM = 2  # seeding key of the initial design
+_ONE_OUTPUT = (ExpectedImprovement, LogProbabilityOfImprovement, ProbabilityOfImprovement, UpperConfidenceBound)
 
 
 class BayesianOptimizer(Searcher):
@@ -111,7 +125,15 @@ class BayesianOptimizer(Searcher):
                 surrogate = IndependentOutputs(
                     surrogate, n_objectives=self.objectives.count, n_constraints=len(self.objectives.constraints)
                 )
-                acquisition = LogExpectedHypervolumeImprovement if acquisition is None else acquisition
+                chosen = None if acquisition is None else acquisition_by_name(acquisition)
+                factory = chosen.func if isinstance(chosen, partial) else chosen
+                if factory in _ONE_OUTPUT:
+                    raise TypeError(
+                        f"{describe(chosen)} scores one output; with several objectives or outcome constraints the "
+                        "GP's acquisition is LogExpectedHypervolumeImprovement (the default)"
+                    )
+                # LogEI's form for several outcomes (with one objective and constraints: LogEI x feasibility)
+                acquisition = LogExpectedHypervolumeImprovement if chosen in (None, LogExpectedImprovement) else chosen
             proposer = Proposer(
                 space, surrogate=surrogate, acquisition=LogExpectedImprovement if acquisition is None else acquisition,
                 optimizer=default_optimizer(surrogate, n_raw=n_raw, n_restarts=restarts), n_initial=n_initial,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from bohpo._checks import from_import_path, is_import_path, unknown_name
 from bohpo.acquisition.analytic import (
@@ -13,6 +14,7 @@ from bohpo.acquisition.analytic import (
     UpperConfidenceBound,
 )
 from bohpo.acquisition.propose import AcquisitionFactory, default_surrogate
+from bohpo.objectives import ConstraintsArg, ObjectivesArg
 from bohpo.searchers.asha import AsyncSuccessiveHalving
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.searchers.bayesian import BayesianOptimizer
@@ -32,6 +34,7 @@ __all__ = [
     "SearcherFactory",
     "make_fidelity_searcher",
     "make_searcher",
+    "outcome_searcher_names",
     "register_searcher",
     "registered_here",
     "searcher_names",
@@ -185,6 +188,32 @@ for _name in _FIDELITY:
     _FACTORIES[_name] = _fidelity(_name)
 
 
+_OutcomeFactory = Callable[[Space, SeedLike, "int | None", dict[str, Any]], Searcher]
+_OUTCOMES: dict[str, _OutcomeFactory] = {
+    "random": lambda space, seed, n_trials, options: RandomSearch(space, seed=seed, **options),
+    "sobol": lambda space, seed, n_trials, options: SobolSearch(space, seed=seed, **options),
+    "grid": lambda space, seed, n_trials, options: (
+        GridSearch.for_budget(space, n_trials, seed=seed, **options)
+        if n_trials is not None
+        else GridSearch(space, seed=seed, **options)
+    ),
+    "genetic": lambda space, seed, n_trials, options: GeneticAlgorithm(space, seed=seed, **options),
+    "gp-logei": lambda space, seed, n_trials, options: BayesianOptimizer(space, seed=seed, **options),
+    "tpe": lambda space, seed, n_trials, options: BayesianOptimizer(
+        space, surrogate=TPE(multivariate=True), acquisition=ExpectedImprovement, seed=seed, **options
+    ),
+    "tpe-univariate": lambda space, seed, n_trials, options: BayesianOptimizer(
+        space, surrogate=TPE(multivariate=False), acquisition=ExpectedImprovement, seed=seed, **options
+    ),
+}
+"""The registered searchers that take several objectives and outcome constraints, built with them."""
+
+
+def outcome_searcher_names() -> list[str]:
+    """The registered searchers that take several objectives and outcome constraints, sorted."""
+    return sorted(_OUTCOMES)
+
+
 def searcher_needs_budgets(name: str) -> bool:
     """Whether the searcher registered as ``name`` chooses budgets (and so needs a multi-fidelity problem); one named
     by its import path does when the path names a :class:`MultiFidelitySearcher` subclass."""
@@ -232,6 +261,8 @@ def make_searcher(
     direction: Direction = "minimize",
     n_trials: int | None = None,
     budgets: Budgets | None = None,
+    objectives: ObjectivesArg = None,
+    constraints: ConstraintsArg = None,
 ) -> Searcher:
     """Build the searcher registered as ``name``.
 
@@ -243,12 +274,22 @@ def make_searcher(
         n_trials: The planned number of trials, if known (a grid is sized to it).
         budgets: ``(min_budget, max_budget)`` of a multi-fidelity problem; the multi-fidelity searchers
             (``"hyperband"``...) need it, the others run every trial at the full budget and ignore it.
+        objectives, constraints: Several objectives and outcome constraints (see :class:`Searcher`); only the
+            searchers of :func:`outcome_searcher_names` take them (``gp-logei`` then maximises LogEHVI).
 
     Example:
         >>> from bohpo.space import Float, Space
         >>> make_searcher("sobol", Space({"x": Float(0.0, 1.0)}), seed=0)
         SobolSearch(n_trials=0, n_pending=0, direction='minimize', seed=0)
     """
+    if objectives is not None or constraints is not None:
+        if name not in _OUTCOMES:
+            raise ValueError(
+                f"searcher {name!r} takes one objective without constraints; with several objectives or outcome "
+                f"constraints use one of {', '.join(sorted(_OUTCOMES))}"
+            )
+        options = {"direction": direction, "objectives": objectives, "constraints": constraints}
+        return _OUTCOMES[name](space, seed, n_trials, options)
     if is_import_path(name):
         found = from_import_path(name, "searcher")
         if isinstance(found, type) and issubclass(found, MultiFidelitySearcher):
