@@ -28,6 +28,10 @@ MULTIFIDELITY = (
     "mlp-epochs-digits",
     "svm-fraction-digits",
 )
+MULTI_OBJECTIVE = (
+    "branin-currin", "zdt1", "zdt2", "zdt3", "dtlz2", "dtlz2-3", "constrained-branin-currin", "c2-dtlz2",
+    "boosting-size", "boosting-budget",
+)  # fmt: skip
 SEARCHERS = (
     "asha", "asha-gp", "bohb", "bohb-gp", "botorch-logei", "cmaes", "genetic", "gp-ei", "gp-logei", "gp-pi",
     "gp-ucb", "grid", "hyperband", "random", "sobol", "successive-halving", "tpe", "tpe-univariate",
@@ -40,7 +44,7 @@ OPTUNA_SEARCHERS = ("optuna-cmaes", "optuna-gp", "optuna-nsga2", "optuna-tpe", "
 def builtin_problem_names() -> list[str]:
     """Every built-in problem name, sorted (a free-dimension one also takes its dimension: ``levy-8``)."""
     sklearn = (f"{model}-{dataset}" for model in SKLEARN_MODELS for dataset in SKLEARN_DATASETS)
-    return sorted({*FIXED_DIMENSION, *FREE_DIMENSION, *sklearn, *MULTIFIDELITY})
+    return sorted({*FIXED_DIMENSION, *FREE_DIMENSION, *sklearn, *MULTIFIDELITY, *MULTI_OBJECTIVE})
 
 
 def builtin_searcher_names() -> list[str]:
