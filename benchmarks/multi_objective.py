@@ -163,8 +163,8 @@ def hypervolume_after(problem: MultiObjectiveProblem, records: list[Record], n: 
     rows = [objectives.minimised(r["values"]) for r in records[:n] if all(c <= 0 for c in r["constraints"])]
     if not rows:
         return 0.0
-    reference = torch.tensor(objectives.minimised([problem.reference[k] for k in objectives.names]))
-    return hypervolume(torch.tensor(rows, dtype=torch.float64), reference.double())
+    reference = torch.tensor(objectives.minimised([problem.reference[k] for k in objectives.names]), dtype=torch.float64)
+    return hypervolume(torch.tensor(rows, dtype=torch.float64), reference)
 
 
 def _mean_se(values: list[float]) -> tuple[float, float]:

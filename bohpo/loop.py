@@ -44,10 +44,12 @@ def minimize(
 
     Args:
         objective: Called as ``objective(params)``, or ``objective(params, budget=b)`` for a trial with a budget;
-            returns a number. An objective with a ``report`` parameter is also given ``report=``, a
-            :class:`Reporter`: ``report(step, value)`` records a point of the trial's learning curve and raises
-            :class:`~bohpo.errors.TrialPruned` when ``pruner`` stops the trial (let it propagate: the trial is
-            told pruned, with its last reported value).
+            returns a number; for a searcher with several objectives, a mapping ``{name: value}`` or a sequence of
+            values; for one with outcome constraints, ``(values, constraints)``. A result of the wrong form marks
+            the trial failed and stops the loop with the error. An objective with a ``report`` parameter is also
+            given ``report=``, a :class:`Reporter`: ``report(step, value)`` records a point of the trial's learning
+            curve and raises :class:`~bohpo.errors.TrialPruned` when ``pruner`` stops the trial (let it propagate:
+            the trial is told pruned, with its last reported value).
         space: The search space (a given searcher must have this space).
         searcher: A :class:`Searcher`, or a registered name (``"random"``, ``"sobol"``, ``"grid"``...) built with
             ``seed``, ``direction`` and ``n_trials``.
@@ -94,6 +96,8 @@ def minimize(
             raise TypeError(f"pruner must be a bohpo.pruners.Pruner, got {type(pruner).__name__}")
         if not reports:
             raise TypeError("a pruner decides from reports: the objective must take a 'report' argument")
+        if searcher.objectives.is_multi:
+            raise ValueError("a pruner compares one reported value; this searcher has several objectives")
 
     with tqdm(total=n_trials, disable=not progress, desc=type(searcher).__name__, unit="trial") as bar:
         for _ in range(n_trials):
@@ -105,7 +109,7 @@ def minimize(
             reporter = Reporter(searcher, trial, pruner) if reports else None
             _evaluate_and_tell(objective, searcher, trial, catch, reporter)
             bar.update(1)
-            if searcher.best is not None:
+            if progress and not searcher.objectives.is_multi and searcher.best is not None:
                 bar.set_postfix(best=f"{searcher.best.value:.6g}")
     return searcher
 
@@ -185,4 +189,18 @@ def _evaluate_and_tell(
             warnings.simplefilter("ignore", TrialFailedWarning)
             searcher.tell(trial, failed=True)
         raise
-    searcher.tell(trial, value)
+    try:
+        if not searcher.objectives.constraints:
+            searcher.tell(trial, value)
+        elif isinstance(value, tuple) and len(value) == 2:
+            searcher.tell(trial, value[0], constraints=value[1])
+        else:
+            raise TypeError(
+                f"the searcher has outcome constraints: the objective returns (values, constraints), got {value!r}"
+            )
+    except (TypeError, ValueError):  # a malformed result: the trial is recorded as failed, then the loop stops
+        if any(t.id == trial.id for t in searcher.pending):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", TrialFailedWarning)
+                searcher.tell(trial, failed=True)
+        raise

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -139,10 +140,15 @@ class Objectives:
         """Whether there are several objectives."""
         return len(self.names) > 1
 
+    @property
+    def is_plain(self) -> bool:
+        """Whether this is one objective built with ``direction=`` alone (told as a number), without constraints."""
+        return self.names == (VALUE,) and not self.constraints
+
     def describe(self) -> dict[str, Any]:
-        """JSON-safe form (saved with a searcher's history)."""
+        """JSON-safe form (saved with a searcher's history), in order: ``[[name, direction], ...]``."""
         return {
-            "objectives": dict(zip(self.names, self.directions, strict=True)),
+            "objectives": [[name, way] for name, way in zip(self.names, self.directions, strict=True)],
             "constraints": list(self.constraints),
         }
 
@@ -184,7 +190,7 @@ class Objectives:
                 parts = ([f"missing {missing!r}"] if missing else []) + ([f"unknown {unknown!r}"] if unknown else [])
                 raise ValueError(f"{kind} values must name exactly {list(names)!r}: {', '.join(parts)}")
             items = [told[n] for n in names]
-        elif isinstance(told, (list, tuple)) or (isinstance(told, Tensor) and told.ndim == 1):
+        elif isinstance(told, (list, tuple)) or (isinstance(told, (Tensor, np.ndarray)) and told.ndim == 1):
             items = list(told)
             if len(items) != len(names):
                 raise ValueError(f"{len(items)} {kind} values told, this searcher has {len(names)}: {list(names)!r}")

@@ -87,3 +87,9 @@ def test_the_readme_pruning_example_runs_as_written(tmp_path: Path) -> None:
 def test_the_readme_population_based_training_example_runs_as_written(tmp_path: Path) -> None:
     printed = _run_the_block_with("PopulationBasedTraining(toy.space", tmp_path)
     assert float(printed.split()[0]) < 0.1  # trained apart, the better of the two members ends at 0.8242
+
+
+def test_the_readme_multi_objective_example_runs_as_written(tmp_path: Path) -> None:
+    size, volume = _run_the_block_with("objectives=objectives", tmp_path).split()
+    # the feasible front's hypervolume against (error 1, speed 0): at most 1.1 (speed <= 1.1, error >= 0)
+    assert int(size) >= 5 and 0.85 < float(volume) <= 1.1

@@ -273,13 +273,15 @@ def outcome_values(problem: MultiObjectiveProblem, trials: Sequence[TrialRecord]
 
     if not objectives.is_multi:
         return np.array([t.value if feasible(t) and t.value is not None else np.nan for t in trials])
-    reference = torch.tensor(objectives.minimised([problem.reference[n] for n in objectives.names]))
+    reference = torch.tensor(
+        objectives.minimised([problem.reference[n] for n in objectives.names]), dtype=torch.float64
+    )
     kept: list[tuple[float, ...]] = []
     out = np.full(len(trials), np.nan)
     for i, t in enumerate(trials):
         if feasible(t) and t.values is not None:
             kept.append(objectives.minimised(t.values))
-            out[i] = -hypervolume(torch.tensor(kept, dtype=torch.float64), reference.double())
+            out[i] = -hypervolume(torch.tensor(kept, dtype=torch.float64), reference)
         elif kept:
             out[i] = out[i - 1]
     return out

@@ -235,7 +235,7 @@ class Searcher:
     def _outcomes(self, trials: list[Trial]) -> tuple[torch.Tensor, torch.Tensor]:
         """Y (n, m) the trials' objective values, minimised (a maximised objective negated), +inf in every column
         of a failed trial (a pruned one at the value it was stopped at); C (n, k) their constraint values, +inf for
-        a failed trial (a pruned one without constraint values, 0: it gave no sign of infeasibility)."""
+        a failed trial."""
         m, k = self.objectives.count, len(self.objectives.constraints)
         Y = torch.full((len(trials), m), torch.inf, dtype=torch.float64)
         C = torch.full((len(trials), k), torch.inf, dtype=torch.float64)
@@ -420,10 +420,11 @@ class Searcher:
         constraint_values: tuple[float, ...] | None = None
         if failed:
             number = None
-        elif self.objectives.is_multi or self.objectives.constraints:
+        elif not self.objectives.is_plain:
             values = self.objectives.values(value)  # checked before anything changes
-            constraint_values = self.objectives.constraint_values(constraints)
             number = None if values is None else values[0]
+            if values is not None or constraints is not None:  # a failed value needs no constraints
+                constraint_values = self.objectives.constraint_values(constraints)
         else:
             self.objectives.constraint_values(constraints)  # refuses constraints told to a searcher without them
             number = finite_float(value)
@@ -591,9 +592,9 @@ class Searcher:
         return self
 
     def _has_outcome_settings(self) -> bool:
-        """Whether the objectives go into the history: with several, or with constraints (a plain single-objective
-        history stays as it was)."""
-        return self.objectives.is_multi or bool(self.objectives.constraints)
+        """Whether the objectives go into the history: named ones, or constraints (a plain single-objective history
+        stays as it was)."""
+        return not self.objectives.is_plain
 
     def _check_saved_settings(self, saved: object) -> None:
         """Refuse a history whose searcher was configured otherwise, naming each setting that differs (a history

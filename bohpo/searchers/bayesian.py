@@ -32,7 +32,7 @@ from bohpo.objectives import ConstraintsArg, ObjectivesArg, selection_order
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, derive_seed
 from bohpo.space import Config, Space
-from bohpo.surrogates.base import DensityRatioSurrogate, GaussianSurrogate
+from bohpo.surrogates.base import DensityRatioSurrogate, GaussianSurrogate, is_gaussian_surrogate
 from bohpo.surrogates.gp import GP
 from bohpo.surrogates.outputs import IndependentOutputs
 from bohpo.trial import Trial
@@ -118,28 +118,22 @@ class BayesianOptimizer(Searcher):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
         parts = {"surrogate": surrogate, "acquisition": acquisition, "n_initial": n_initial, "n_raw": n_raw,
                  "n_restarts": n_restarts}  # fmt: skip
+        outcomes = not self.objectives.is_plain and (self.objectives.is_multi or bool(self.objectives.constraints))
         if proposer is None:
             restarts = 10 if n_restarts is None else n_restarts
-            outcomes = self.objectives.is_multi or bool(self.objectives.constraints)
-            if outcomes and (surrogate is None or isinstance(surrogate, GP)):
-                surrogate = IndependentOutputs(
-                    surrogate, n_objectives=self.objectives.count, n_constraints=len(self.objectives.constraints)
-                )
-                chosen = None if acquisition is None else acquisition_by_name(acquisition)
-                factory = chosen.func if isinstance(chosen, partial) else chosen
-                if factory in _ONE_OUTPUT:
-                    raise TypeError(
-                        f"{describe(chosen)} scores one output; with several objectives or outcome constraints the "
-                        "GP's acquisition is LogExpectedHypervolumeImprovement (the default)"
+            if outcomes and (surrogate is None or isinstance(surrogate, (GP, IndependentOutputs))):
+                if not isinstance(surrogate, IndependentOutputs):
+                    surrogate = IndependentOutputs(
+                        surrogate, n_objectives=self.objectives.count, n_constraints=len(self.objectives.constraints)
                     )
-                # LogEI's form for several outcomes (with one objective and constraints: LogEI x feasibility)
-                acquisition = LogExpectedHypervolumeImprovement if chosen in (None, LogExpectedImprovement) else chosen
+                acquisition = _outcome_acquisition(acquisition)
             proposer = Proposer(
                 space, surrogate=surrogate, acquisition=LogExpectedImprovement if acquisition is None else acquisition,
                 optimizer=default_optimizer(surrogate, n_raw=n_raw, n_restarts=restarts), n_initial=n_initial,
             )  # fmt: skip
         else:
             check_proposer(proposer, space, parts)
+        self._check_outputs(proposer.surrogate, outcomes)
         proposer.claim(self)
         proposer.reseed(derive_seed(self.seed, _INITIAL_STREAM))
         self.proposer = proposer
@@ -162,6 +156,23 @@ class BayesianOptimizer(Searcher):
     def n_initial(self) -> int:
         """Size of the proposer's initial design."""
         return self.proposer.n_initial
+
+    def _check_outputs(self, surrogate: object, outcomes: bool) -> None:
+        """Refuse, before any trial, a surrogate that does not fit the study's outcomes: an
+        :class:`~bohpo.surrogates.IndependentOutputs` with other counts (or for one plain objective), or a one-output
+        Gaussian surrogate for several objectives or constraints (it would be fitted to rank positions)."""
+        m, k = self.objectives.count, len(self.objectives.constraints)
+        if isinstance(surrogate, IndependentOutputs):
+            if not outcomes or (surrogate.n_objectives, surrogate.n_constraints) != (m, k):
+                raise ValueError(
+                    f"the surrogate models {surrogate.n_objectives} objective(s) and {surrogate.n_constraints} "
+                    f"constraint(s); this searcher has {m} and {k}"
+                )
+        elif outcomes and is_gaussian_surrogate(surrogate):
+            raise TypeError(
+                f"with several objectives or outcome constraints a Gaussian surrogate models each of them: give a GP "
+                f"(one copy per output is made) or IndependentOutputs, not {type(surrogate).__name__}"
+            )
 
     # -- proposing ----------------------------------------------------------------------------------------------
     def _propose(self, n: int, generator: torch.Generator) -> list[Config]:
@@ -221,6 +232,20 @@ class BayesianOptimizer(Searcher):
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
         self.proposer.load_state(state, seed=derive_seed(self.seed, _INITIAL_STREAM))
+
+
+def _outcome_acquisition(acquisition: AcquisitionFactory | str | None) -> AcquisitionFactory:
+    """The GP's acquisition for several objectives or constraints: LogEHVI for ``None`` or LogEI (LogEI's form for
+    several outcomes; with one objective and constraints, LogEI times the probability of feasibility); a factory
+    that scores one output is refused; any other is the caller's."""
+    chosen = None if acquisition is None else acquisition_by_name(acquisition)
+    factory = chosen.func if isinstance(chosen, partial) else chosen
+    if factory in _ONE_OUTPUT:
+        raise TypeError(
+            f"{describe(chosen)} scores one output; with several objectives or outcome constraints the GP's "
+            "acquisition is LogExpectedHypervolumeImprovement (the default)"
+        )
+    return LogExpectedHypervolumeImprovement if chosen in (None, LogExpectedImprovement) else chosen
 
 
 def check_proposer(proposer: object, space: Space, parts: Mapping[str, object]) -> None:

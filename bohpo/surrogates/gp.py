@@ -265,6 +265,7 @@ class GP:
         self._set_cache(X, z, model)  # raises CholeskyError before anything of this fit is kept
         self._warm = _raw_of(model)
         self._mu, self._sigma, self._transform = mu, sigma, transform
+        self._train_values = y  # on the model's scale, exactly as transformed (not recovered from z)
         self._sigma_sq = sigma**2
         self._best_y = y.min()
         self._fitted = True
@@ -365,7 +366,7 @@ class GP:
         """(n,) the values the posterior is conditioned on (fantasies included), on the scale of :meth:`predict`
         (transformed, with an output transform)."""
         self._check_fitted()
-        return self._z * self._sigma + self._mu
+        return self._train_values
 
     def to_model_scale(self, y: Tensor) -> Tensor:
         """Values y (...) in the original units, on the scale of :meth:`predict`: the output transform of the last
@@ -409,6 +410,7 @@ class GP:
         X = torch.cat([self._X, X_new.detach()])
         z = torch.cat([self._z, (mean - self._mu) / self._sigma])
         other._set_cache(X, z, self.model)
+        other._train_values = torch.cat([self._train_values, mean])
         return other
 
     def negative_log_posterior(self, X: Tensor, y: Tensor) -> Tensor:

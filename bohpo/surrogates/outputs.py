@@ -75,11 +75,17 @@ class IndependentOutputs:
         return self
 
     def fit(self, X: Tensor, Y: Tensor) -> IndependentOutputs:
-        """X (n, D), Y (n, o) finite, each column minimised (constraint columns as told). Returns ``self``."""
+        """X (n, D), Y (n, o) finite, each column minimised (constraint columns as told). Returns ``self``; if one
+        output's fit raises, every output keeps its previous fit."""
         if not isinstance(Y, Tensor) or Y.ndim != 2 or Y.shape != (X.shape[0], self.n_outputs):
             raise ValueError(f"Y must be a tensor of shape ({X.shape[0]}, {self.n_outputs}), got {tuple(Y.shape)}")
-        for j, output in enumerate(self.outputs):
-            output.fit(X, Y[:, j])
+        before = [copy.copy(output) for output in self.outputs]  # a GP's fit rebinds its state, never mutates it
+        try:
+            for j, output in enumerate(self.outputs):
+                output.fit(X, Y[:, j])
+        except BaseException:
+            self.outputs = before  # all outputs or none: no mix of fits on different data
+            raise
         return self
 
     @property

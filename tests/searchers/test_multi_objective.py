@@ -92,7 +92,7 @@ def test_the_contract_holds_with_two_objectives_and_a_constraint(make: Factory) 
     text = searcher.to_json()
     rebuilt = make(space, objectives=OBJECTIVES, constraints=["memory"]).load_history(text)
     assert [t.id for t in rebuilt.pareto_front] == [t.id for t in front]
-    assert rebuilt.ask(2)[1].params == searcher.ask(2)[1].params
+    assert [t.params for t in rebuilt.ask(2)] == [t.params for t in searcher.ask(2)]
 
 
 @pytest.mark.parametrize("make", MULTI)
@@ -102,12 +102,13 @@ def test_a_history_with_other_objectives_is_refused(make: Factory) -> None:
     trial = searcher.ask()
     searcher.tell(trial, _outcome(trial.params)[0])
     others: list[dict[str, Any]] = [
+        {"objectives": {"accuracy": "maximize", "error": "minimize"}},  # the same objectives in another order
         {"objectives": {"error": "minimize", "accuracy": "minimize"}},
         {"objectives": ["accuracy", "error"]},
         {"objectives": OBJECTIVES, "constraints": 1},
     ]
     for kwargs in others:
-        with pytest.raises(ValueError, match="saved with objectives"):
+        with pytest.raises(ValueError, match="the history was saved with"):
             make(space, **kwargs).load_history(searcher.to_json())
     with pytest.raises(ValueError, match="saved with objectives"):
         make(space).load_history(searcher.to_json())  # one objective
@@ -209,3 +210,101 @@ def test_ehvi_and_the_multi_objective_tpe_grow_the_hypervolume_faster_than_rando
         ]
     assert min(gp) > 0.9 * 59.36 and min(gp) > max(random)
     assert sum(tpe) > 2 * sum(random)
+
+
+def test_a_failed_value_needs_no_constraints_and_arrays_are_read() -> None:
+    import numpy as np
+
+    searcher = RandomSearch(_space(), seed=0, objectives=OBJECTIVES, constraints=["memory"])
+    trial = searcher.ask()
+    with pytest.warns(TrialFailedWarning, match="not a finite number"):
+        assert searcher.tell(trial, [math.nan, 1.0]).status is TrialStatus.FAILED
+    told = searcher.tell(searcher.ask(), np.array([0.2, 0.7]), constraints=np.array([-0.5]))
+    assert told.values == (0.2, 0.7) and told.constraints == (-0.5,)
+
+
+def test_one_named_objective_is_told_by_name_and_saved() -> None:
+    searcher = RandomSearch(_space(), seed=0, objectives={"loss": "minimize"})
+    for value in ({"loss": 0.3}, [0.2], 0.4):
+        searcher.tell(searcher.ask(), value)
+    assert [t.value for t in searcher.completed] == [0.3, 0.2, 0.4] and searcher.best.value == 0.2  # type: ignore[union-attr]
+    assert json.loads(searcher.to_json())["objectives"] == {"objectives": [["loss", "minimize"]], "constraints": []}
+    with pytest.raises(ValueError, match="saved with objectives"):
+        RandomSearch(_space()).load_history(searcher.to_json())
+    with pytest.raises(ValueError, match="unknown"):
+        searcher.tell(searcher.ask(), {"value": 0.1})
+
+
+def test_minimize_drives_several_objectives_and_constraints() -> None:
+    from bohpo import minimize
+
+    def objective(params: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+        return _outcome(params)
+
+    searcher = RandomSearch(_space(), seed=0, objectives=OBJECTIVES, constraints=["memory"])
+    minimize(objective, _space(), searcher, 12, progress=True)
+    assert len(searcher.completed) == 12 and searcher.pareto_front
+    assert all(t.constraints is not None for t in searcher.completed)
+    with pytest.raises(TypeError, match=r"returns \(values, constraints\)"):
+        minimize(lambda p: _outcome(p)[0], _space(), searcher, 3)
+    assert not searcher.pending and searcher.history[-1].status is TrialStatus.FAILED  # recorded, not left pending
+    multi = RandomSearch(_space(), seed=0, objectives=OBJECTIVES)
+    with pytest.raises(ValueError, match="missing"):
+        minimize(lambda p: {"error": 1.0}, _space(), multi, 3)
+    assert not multi.pending and multi.history[-1].status is TrialStatus.FAILED
+
+
+def test_the_gp_searcher_refuses_surrogates_that_do_not_fit_the_outcomes() -> None:
+    from bohpo.acquisition import Proposer
+    from bohpo.surrogates import GP
+
+    with pytest.raises(ValueError, match="this searcher has 2 and 1"):
+        BayesianOptimizer(
+            _space(), objectives=OBJECTIVES, constraints=["memory"], surrogate=IndependentOutputs(n_objectives=2)
+        )
+    with pytest.raises(ValueError, match="this searcher has 1 and 0"):
+        BayesianOptimizer(_space(), surrogate=IndependentOutputs(n_objectives=2))
+    with pytest.raises(TypeError, match="models each of them"):
+        BayesianOptimizer(_space(), objectives=OBJECTIVES, proposer=Proposer(_space(), surrogate=GP()))
+    mine = IndependentOutputs(GP(), n_objectives=2, n_constraints=1)
+    searcher = BayesianOptimizer(_space(), objectives=OBJECTIVES, constraints=["memory"], surrogate=mine, seed=0)
+    assert searcher.surrogate is mine
+
+
+def test_a_failed_fit_of_one_output_leaves_every_output_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bohpo.surrogates import GP, CholeskyError
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.rand(8, 2, generator=g, dtype=torch.float64)
+    model = IndependentOutputs(GP(), n_objectives=2).fit(X, torch.stack([X[:, 0], X[:, 1]], -1))
+    before = model.train_values().clone()
+
+    def broken(self: GP, X: torch.Tensor, y: torch.Tensor) -> GP:
+        raise CholeskyError("not positive definite")
+
+    monkeypatch.setattr(type(model.outputs[1]), "fit", broken)  # the second output fails (the first is refitted)
+    X_new = torch.rand(10, 2, generator=g, dtype=torch.float64)
+    with pytest.raises(CholeskyError):
+        model.fit(X_new, torch.stack([X_new[:, 0], X_new[:, 1]], -1))
+    assert torch.equal(model.train_values(), before)
+
+
+def test_a_constraint_told_as_exactly_zero_is_feasible_to_the_acquisition() -> None:
+    from bohpo.acquisition import LogExpectedHypervolumeImprovement
+
+    for seed in range(10):
+        g = torch.Generator().manual_seed(seed)
+        X = torch.rand(12, 2, generator=g, dtype=torch.float64)
+        C = torch.randint(-3, 3, (12,), generator=g).double()  # integer slack: several exactly 0
+        Y = torch.stack([X[:, 0], 1 - X[:, 0], C], -1)
+        model = IndependentOutputs(n_objectives=2, n_constraints=1).fit(X, Y)  # Yeo-Johnson on every output
+        acquisition = LogExpectedHypervolumeImprovement(model)
+        observed = model.train_values()
+        assert int((observed[:, 2] <= acquisition.threshold).sum()) == int((C <= 0).sum())
+
+
+def test_a_history_with_the_same_objectives_in_another_order_is_refused() -> None:
+    searcher = RandomSearch(_space(), seed=0, objectives=["error", "seconds"])
+    searcher.tell(searcher.ask(), [0.1, 30.0])
+    with pytest.raises(ValueError, match="saved with objectives"):
+        RandomSearch(_space(), objectives=["seconds", "error"]).load_history(searcher.to_json())
