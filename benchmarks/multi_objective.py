@@ -333,6 +333,8 @@ def ask_seconds(problem_name: str, n: int, reps: int = 5) -> dict[str, float]:
             optuna.trial.create_trial(
                 params=dict(config), distributions=distributions, values=values,
                 user_attrs={"constraints": list(outcome.constraints.values())},
+                # what constraints_func records for a trial the sampler saw run (added trials skip that step)
+                system_attrs={"constraints": list(outcome.constraints.values())} if constrained else {},
             )
         )  # fmt: skip
     optuna_times = []
