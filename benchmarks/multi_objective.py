@@ -10,12 +10,18 @@ chosen pairs.
 
 Methods at their defaults, seeded:
     bohpo-gp       BayesianOptimizer: a GP per objective and constraint, exact LogEHVI x probability of feasibility
-    bohpo-tpe      BayesianOptimizer(surrogate=TPE()): the good group by feasibility, Pareto front and crowding
+    bohpo-tpe      BayesianOptimizer(surrogate=TPE()): the good group by feasibility and Pareto front, a front cut
+                   by hypervolume subset selection
     bohpo-genetic  GeneticAlgorithm: NSGA-II's order (feasibility, front, crowding) for its population
     random         RandomSearch
     optuna-gp      GPSampler (LogEHVI for several objectives; constraints_func)
     optuna-tpe     TPESampler (MOTPE for several objectives; constraints_func)
     optuna-nsga2   NSGAIISampler (population 50; constraints_func)
+
+Variants measured against the defaults: bohpo-gp-front (the reference point from the front's worst values),
+bohpo-gp-qlognehvi (BoTorch's qLogNEHVI on the same GPs), bohpo-gp-yeo-johnson (every output through Yeo-Johnson,
+the default before output_scale.md), bohpo-gp-box-prior (the objectives' GPs under the box lengthscale prior,
+box_prior.md), bohpo-tpe-univariate (TPE(multivariate=False)).
 
     python benchmarks/multi_objective.py --seeds 10 --budget 60 --out benchmarks/results/multi_objective/mo.md
 
@@ -52,7 +58,7 @@ from bohpo.problems.multi_objective import (
 )
 from bohpo.searchers import BayesianOptimizer, GeneticAlgorithm, RandomSearch, Searcher
 from bohpo.space import Categorical, Float, Int
-from bohpo.surrogates import TPE, IndependentOutputs
+from bohpo.surrogates import GP, TPE, IndependentOutputs
 
 CHECKPOINTS = (20, 40, 60, 100, 200)
 Record = dict[str, list[float]]  # {"values": [...], "constraints": [...]} of one evaluation (user's directions)
@@ -173,6 +179,15 @@ class BoTorchLogNEHVI(torch.nn.Module):
         return self.acquisition(X.unsqueeze(-2))
 
 
+def _objectives_box_prior(space: Any, **options: Any) -> IndependentOutputs:
+    """The default IndependentOutputs with the objectives' GPs under the box lengthscale prior (Optuna's)."""
+    m = len(options["objectives"]) if "objectives" in options else 1
+    k = len(options.get("constraints") or [])
+    model = IndependentOutputs(n_objectives=m, n_constraints=k)
+    model.outputs[:m] = [GP(lengthscale_prior="box") for _ in range(m)]
+    return model
+
+
 METHODS: dict[str, Callable[[MultiObjectiveProblem, int, int], list[Record]]] = {
     "bohpo-gp": _bohpo(BayesianOptimizer),
     "bohpo-gp-front": _bohpo(
@@ -181,7 +196,16 @@ METHODS: dict[str, Callable[[MultiObjectiveProblem, int, int], list[Record]]] = 
         )
     ),
     "bohpo-gp-qlognehvi": _bohpo(lambda space, **kw: BayesianOptimizer(space, acquisition=BoTorchLogNEHVI, **kw)),
+    "bohpo-gp-yeo-johnson": _bohpo(
+        lambda space, **kw: BayesianOptimizer(space, surrogate=GP(output_transform="yeo-johnson"), **kw)
+    ),
+    "bohpo-gp-box-prior": _bohpo(
+        lambda space, **kw: BayesianOptimizer(space, surrogate=_objectives_box_prior(space, **kw), **kw)
+    ),
     "bohpo-tpe": _bohpo(lambda space, **kw: BayesianOptimizer(space, surrogate=TPE(), **kw)),
+    "bohpo-tpe-univariate": _bohpo(
+        lambda space, **kw: BayesianOptimizer(space, surrogate=TPE(multivariate=False), **kw)
+    ),
     "bohpo-genetic": _bohpo(GeneticAlgorithm),
     "random": _bohpo(RandomSearch),
     "optuna-gp": _optuna("gp"),

@@ -14,9 +14,12 @@ what ``tell`` is given (a number, a mapping or a sequence). The functions below 
 - :func:`crowding_distance`: NSGA-II's spread of each row within its front;
 - :func:`hypervolume`: the volume dominated by the rows and bounded by a reference point (BoTorch's exact
   ``Hypervolume``);
+- :func:`hypervolume_cells`: the boxes of the region that no row dominates (BoTorch's box decomposition);
+- :func:`hypervolume_subset`: a greedy hypervolume subset selection (the rows that together dominate the most);
 - :func:`selection_order`: every row ranked best first: feasible before infeasible (infeasible by total violation,
-  Deb's constrained domination), then by front, then by crowding distance. With one objective it is the order of
-  the values; the genetic algorithm's population and the TPE's good group are its first rows.
+  Deb's constrained domination), then by front, then by crowding distance (or, for the front a TPE's good group
+  cuts, by hypervolume subset selection). With one objective it is the order of the values; the genetic
+  algorithm's population and the TPE's good group are its first rows.
 
 A single-objective, unconstrained study is the case m = 1, k = 0 of all of it.
 """
@@ -32,7 +35,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from bohpo._checks import finite_float, scalar
+from bohpo._checks import check_count, finite_float, scalar
 
 __all__ = [
     "ConstraintsArg",
@@ -41,6 +44,8 @@ __all__ = [
     "ObjectivesArg",
     "crowding_distance",
     "hypervolume",
+    "hypervolume_cells",
+    "hypervolume_subset",
     "nondominated_ranks",
     "pareto_mask",
     "selection_order",
@@ -232,16 +237,34 @@ def pareto_mask(Y: Tensor) -> Tensor:
 
 def nondominated_ranks(Y: Tensor) -> Tensor:
     """(n,) long: the front of each row of Y (n, m), minimised: 0 for the Pareto front, 1 for the front of what is
-    left, and so on (a non-dominated sort)."""
+    left, and so on (a non-dominated sort).
+
+    Deb et al.'s fast sort, vectorised: each row's count of rows dominating it, then front by front the rows whose
+    count is 0, whose removal lowers the counts of the rows they dominate. O(n^2 m) work in all, O(b n) memory for
+    blocks of b rows (peeling one Pareto front at a time with ``pareto_mask`` costs that per front: seconds at
+    n = 1000 in two objectives, with about sixty fronts)."""
     _check_Y(Y)
-    ranks = torch.full((Y.shape[0],), -1, dtype=torch.long, device=Y.device)
-    left = torch.arange(Y.shape[0], device=Y.device)
-    front = 0
-    while left.numel():
-        mask = pareto_mask(Y[left])
-        ranks[left[mask]] = front
-        left, front = left[~mask], front + 1
+    n = Y.shape[0]
+    ranks = torch.full((n,), -1, dtype=torch.long, device=Y.device)
+    dominators = torch.zeros(n, dtype=torch.long, device=Y.device)
+    for rows in torch.arange(n, device=Y.device).split(_BLOCK):
+        dominators += _dominates(Y[rows], Y).sum(0)
+    front, current = 0, torch.nonzero(dominators == 0).squeeze(-1)
+    while current.numel():
+        ranks[current] = front
+        dominators -= _dominates(Y[current], Y).sum(0)
+        dominators[current] = -1  # placed: never 0 again
+        front, current = front + 1, torch.nonzero(dominators == 0).squeeze(-1)
     return ranks
+
+
+def _dominates(A: Tensor, B: Tensor) -> Tensor:
+    """(a, b) bool: row i of A (a, m) dominates row j of B (b, m): no worse in every objective, better in one."""
+    A, B = A.unsqueeze(1), B.unsqueeze(0)
+    return (A <= B).all(-1) & (A < B).any(-1)
+
+
+_BLOCK = 1024  # rows per block of the dominance matrix: (1024, n) at a time
 
 
 def crowding_distance(Y: Tensor) -> Tensor:
@@ -287,10 +310,77 @@ def total_violation(C: Tensor) -> Tensor:
     return C.clamp_min(0).sum(-1)
 
 
-def selection_order(Y: Tensor, C: Tensor | None = None) -> Tensor:
+def hypervolume_cells(front: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
+    """The boxes that partition the region below ``reference`` (m,) that no row of ``front`` (p, m), minimised,
+    dominates: lower corners (c, m) (-inf where unbounded) and upper corners (c, m). An empty front gives the one box
+    below the reference."""
+    m = reference.shape[0]
+    inside = front[(reference > front).all(-1)] if front.shape[0] else front
+    if inside.shape[0] == 0:
+        return torch.full((1, m), -math.inf).to(reference), reference.unsqueeze(0)
+    if m == 1:
+        return torch.full((1, 1), -math.inf).to(reference), inside.min(0).values.unsqueeze(0)
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+
+    partitioning = FastNondominatedPartitioning(ref_point=-reference, Y=-inside[pareto_mask(inside)])
+    lower, upper = partitioning.get_hypercell_bounds()  # maximisation: (c, m) each, upper may be +inf
+    return -upper, -lower
+
+
+def hypervolume_subset(Y: Tensor, k: int, reference: Tensor) -> Tensor:
+    """(min(k, p),) indices of rows of Y (p, m), minimised, in the order a greedy hypervolume subset selection adds
+    them: each time the row that adds the most hypervolume (bounded by ``reference`` (m,)) to the rows chosen
+    before it; ties to the earlier row. Greedy selection keeps at least 1 - 1/e of the best subset's hypervolume
+    (hypervolume is monotone and submodular in the rows).
+
+    Two objectives: a row's gain is the area it dominates in the boxes that the chosen rows leave
+    (:func:`hypervolume_cells`), every row's at once. More: BoTorch's box decomposition grows slow there (seconds
+    for a few dozen rows), so gains are re-evaluated lazily with :func:`hypervolume` instead: a row's gain only
+    shrinks as rows are chosen (submodularity), so a row whose fresh gain tops every other row's last gain is taken
+    without re-evaluating the others. Hand-written: BoTorch has no subset selection, and Optuna's
+    (``_solve_hssp``) is private to its samplers."""
+    _check_Y(Y)
+    if reference.shape != (Y.shape[1],):
+        raise ValueError(f"the reference point must have shape ({Y.shape[1]},), got {tuple(reference.shape)}")
+    p = Y.shape[0]
+    k = min(check_count(k, "k"), p)
+    reference = reference.to(Y)
+    chosen: list[int] = []
+    if Y.shape[1] == 2:
+        left = torch.ones(p, dtype=torch.bool, device=Y.device)
+        for _ in range(k):
+            lower, upper = hypervolume_cells(Y[chosen], reference)  # (c, 2) each
+            areas = (upper - torch.maximum(Y.unsqueeze(-2), lower)).clamp_min(0).prod(-1).sum(-1)  # (p,)
+            best = int(torch.where(left, areas, -1.0).argmax())  # the first of equal gains
+            chosen.append(best)
+            left[best] = False
+        return torch.tensor(chosen, dtype=torch.long, device=Y.device)
+    gains = (reference - Y).clamp_min(0).prod(-1).tolist()  # each row's gain with nothing chosen: its own box
+    stale = [False] * p  # a gain computed before the last row was chosen is an upper bound
+    candidates = list(range(p))
+    while len(chosen) < k:
+        best = max(candidates, key=lambda i: (gains[i], -i))
+        if stale[best]:
+            box = float((reference - Y[best]).clamp_min(0).prod())
+            gains[best], stale[best] = max(box - hypervolume(torch.maximum(Y[chosen], Y[best]), reference), 0.0), False
+            continue
+        chosen.append(best)
+        candidates.remove(best)
+        stale = [True] * p
+    return torch.tensor(chosen, dtype=torch.long, device=Y.device)
+
+
+def selection_order(Y: Tensor, C: Tensor | None = None, *, first: int | None = None) -> Tensor:
     """(n,) the rows of Y (n, m), minimised, best first: feasible rows (C (n, k) all <= 0) by front, within a
     front by crowding distance (largest first), ties in row order; then infeasible rows by total violation.
-    With one objective, the feasible rows come in the order of their values."""
+    With one objective, the feasible rows come in the order of their values.
+
+    With ``first`` (a count: the TPE's good group), the front that the first ``first`` rows cut in two is cut by
+    hypervolume instead (Optuna's MOTPE): the rows a greedy :func:`hypervolume_subset` takes from it come first, in
+    its order, against a reference a tenth of that front's range beyond its worst values. Crowding distance puts
+    every front's extreme rows first, and in three or more objectives a front's extremes are mostly rows far from
+    the Pareto front (on DTLZ2 with three objectives a TPE whose good group was chosen by crowding did worse than
+    random search); hypervolume prefers the rows that dominate the most."""
     _check_Y(Y)
     n = Y.shape[0]
     violation = torch.zeros(n, dtype=Y.dtype, device=Y.device) if C is None or C.shape[1] == 0 else total_violation(C)
@@ -304,12 +394,33 @@ def selection_order(Y: Tensor, C: Tensor | None = None) -> Tensor:
         for front in range(int(ranks.max()) + 1 if feasible.numel() else 0):
             members = torch.nonzero(ranks == front).squeeze(-1)
             crowding[members] = crowding_distance(Y[feasible[members]])
+        if first is not None and 0 < check_count(first, "first") < feasible.numel():
+            cut = _cut_front(ranks, first)
+            if cut is not None:
+                members = torch.nonzero(ranks == cut).squeeze(-1)
+                before = int((ranks < cut).sum())
+                points = Y[feasible[members]]
+                span = points.max(0).values - points.min(0).values
+                reference = points.max(0).values + 0.1 * torch.where(span > 0, span, torch.ones_like(span))
+                taken = members[hypervolume_subset(points, first - before, reference)]
+                # the taken rows before the rest of their front, in the order taken
+                crowding[members] = -math.inf
+                crowding[taken] = torch.arange(taken.numel(), 0, -1, dtype=Y.dtype, device=Y.device) + 1.0
         # by front, then by crowding (descending); a stable sort on the second key, then the first
         by_crowding = (-crowding).argsort(stable=True)
         by_front = ranks[by_crowding].argsort(stable=True)
         best = feasible[by_crowding[by_front]]
     rest = infeasible[violation[infeasible].argsort(stable=True)]
     return torch.cat([best, rest])
+
+
+def _cut_front(ranks: Tensor, first: int) -> int | None:
+    """The front that the first ``first`` rows, taken front by front, end inside of, or None if they end with a
+    front."""
+    fronts = torch.bincount(ranks)
+    reached = fronts.cumsum(0)
+    cut = int((reached < first).sum())
+    return None if int(reached[cut]) == first else cut
 
 
 def _check_Y(Y: Tensor) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 import torch
@@ -11,6 +12,7 @@ from bohpo.objectives import (
     Objectives,
     crowding_distance,
     hypervolume,
+    hypervolume_subset,
     nondominated_ranks,
     pareto_mask,
     selection_order,
@@ -106,6 +108,44 @@ def test_with_several_objectives_the_order_is_by_front_then_crowding() -> None:
     front = order[ranks == 0]
     crowding = crowding_distance(Y[front])
     assert (crowding[1:] <= crowding[:-1]).all()
+
+
+@pytest.mark.parametrize(("seed", "m"), [(0, 2), (1, 3), (2, 4)])
+def test_the_hypervolume_subset_is_the_greedy_one_and_near_the_best_subset(seed: int, m: int) -> None:
+    Y = _points(seed, 10, m)
+    reference = torch.full((m,), 1.1, dtype=torch.float64)
+    chosen = hypervolume_subset(Y, 4, reference).tolist()
+    greedy: list[int] = []  # brute-force greedy: every gain recomputed at every step
+    for _ in range(4):
+        gains = {i: hypervolume(Y[[*greedy, i]], reference) for i in range(10) if i not in greedy}
+        greedy.append(max(gains, key=lambda i: (gains[i], -i)))
+    assert chosen == greedy
+    best = max(hypervolume(Y[list(c)], reference) for c in itertools.combinations(range(10), 4))
+    assert hypervolume(Y[chosen], reference) >= (1 - 1 / math.e) * best
+    assert hypervolume_subset(Y, 20, reference).shape == (10,)  # k above p: every row, in greedy order
+
+
+def test_a_good_group_cut_inside_a_front_is_cut_by_hypervolume_not_crowding() -> None:
+    # three objectives: a front whose extremes (infinite crowding) lie far from the rest
+    Y = torch.tensor(
+        [[0.0, 5.0, 5.0], [5.0, 0.0, 5.0], [5.0, 5.0, 0.0], [0.9, 1.0, 1.1], [1.0, 1.1, 0.9], [1.1, 0.9, 1.0],
+         [2.0, 2.0, 2.0], [3.0, 3.0, 3.0]],
+        dtype=torch.float64,
+    )  # fmt: skip
+    assert nondominated_ranks(Y).tolist() == [0, 0, 0, 0, 0, 0, 1, 2]
+    assert set(selection_order(Y)[:3].tolist()) <= {0, 1, 2, 3, 4, 5}
+    assert set(selection_order(Y)[:3].tolist()) & {0, 1, 2}  # crowding takes an extreme first
+    order = selection_order(Y, first=3)
+    assert set(order[:3].tolist()) == {3, 4, 5}  # the three that dominate the most
+    span = Y[:6].max(0).values - Y[:6].min(0).values
+    reference = Y[:6].max(0).values + 0.1 * span
+    assert order[:3].tolist() == hypervolume_subset(Y[:6], 3, reference).tolist()  # in the order taken
+    assert order[3:6].tolist() == [0, 1, 2] and order[6:].tolist() == [6, 7]  # the rest of the front, then fronts
+    # a cut at a front's end, or beyond the feasible rows, changes nothing
+    assert torch.equal(selection_order(Y, first=6), selection_order(Y))
+    assert torch.equal(selection_order(Y, first=8), selection_order(Y))
+    with pytest.raises(ValueError, match="first"):
+        selection_order(Y, first=-1)
 
 
 def test_objectives_read_a_mapping_or_a_sequence_and_name_what_is_wrong() -> None:

@@ -91,5 +91,6 @@ def test_the_readme_population_based_training_example_runs_as_written(tmp_path: 
 
 def test_the_readme_multi_objective_example_runs_as_written(tmp_path: Path) -> None:
     size, volume = _run_the_block_with("objectives=objectives", tmp_path).split()
-    # the feasible front's hypervolume against (error 1, speed 0): at most 1.1 (speed <= 1.1, error >= 0)
-    assert int(size) >= 5 and 0.85 < float(volume) <= 1.1
+    # the feasible front's hypervolume against (error 1, speed 0): 0.97 at most (a dense grid of the feasible square);
+    # a sanity bound, not a measure of quality (20 evaluations; benchmarks/multi_objective.py measures that)
+    assert int(size) >= 5 and 0.8 < float(volume) <= 0.97

@@ -27,7 +27,12 @@ the observed range (Optuna's GP takes the worst of every observed value). The fr
 ``infer_reference_point``) make a reference closer to the front, which values its extremes less: on three seeds
 (100-102) of six problems, 40 evaluations, it cost ZDT1 more than two orders of magnitude of hypervolume regret;
 counting infeasible points in the worst values cost the two constrained problems (``benchmarks/multi_objective.py``;
-the choice is recorded in ``benchmarks/results/multi_objective/``).
+the choice is recorded in ``benchmarks/results/multi_objective/``; those runs were made while the gradient below was
+NaN, so each ask took the best point of the acquisition optimizer's raw pool, unrefined).
+
+The values are on the models' scales (:meth:`~bohpo.surrogates.IndependentOutputs.predict`), so the hypervolume is
+measured there: several objectives are modelled standardised only (linear in their units), as
+:class:`~bohpo.surrogates.IndependentOutputs` explains.
 
 Where written by hand: BoTorch's analytic ``ExpectedHypervolumeImprovement`` is the same sum in linear space (it
 underflows far from the front), and its ``qLogExpectedHypervolumeImprovement`` samples the posterior; neither takes
@@ -36,13 +41,11 @@ bohpo's GP, whose ``predict`` is the cheap part of an ask. ``benchmarks/multi_ob
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor, nn
 
 from bohpo.acquisition.analytic import _log1mexp, log_h
-from bohpo.objectives import pareto_mask
+from bohpo.objectives import hypervolume_cells, pareto_mask
 from bohpo.surrogates.outputs import IndependentOutputs
 
 __all__ = ["LogExpectedHypervolumeImprovement", "hypervolume_cells", "log_expected_hypervolume_improvement"]
@@ -52,29 +55,15 @@ _MIN_STD = 1e-12
 _REFERENCES = ("observed", "front")
 
 
-def hypervolume_cells(front: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
-    """The boxes that partition the region below ``reference`` (m,) that no row of ``front`` (p, m), minimised,
-    dominates: lower corners (c, m) (-inf where unbounded) and upper corners (c, m). An empty front gives the one box
-    below the reference."""
-    m = reference.shape[0]
-    inside = front[(reference > front).all(-1)] if front.shape[0] else front
-    if inside.shape[0] == 0:
-        return torch.full((1, m), -math.inf).to(reference), reference.unsqueeze(0)
-    if m == 1:
-        return torch.full((1, 1), -math.inf).to(reference), inside.min(0).values.unsqueeze(0)
-    from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
-
-    partitioning = FastNondominatedPartitioning(ref_point=-reference, Y=-inside[pareto_mask(inside)])
-    lower, upper = partitioning.get_hypercell_bounds()  # maximisation: (c, m) each, upper may be +inf
-    return -upper, -lower
-
-
 def log_expected_hypervolume_improvement(mean: Tensor, std: Tensor, lower: Tensor, upper: Tensor) -> Tensor:
     """log EHVI of independent Gaussian beliefs mean, std (b, m) over the boxes lower, upper (c, m): (b,)."""
     beta = (upper - mean.unsqueeze(-2)) / std.unsqueeze(-2)  # (b, c, m), finite
-    bounded = torch.isfinite(lower).expand_as(beta)
-    alpha = (lower - mean.unsqueeze(-2)) / std.unsqueeze(-2)
-    alpha = torch.where(bounded, alpha, beta - 1.0)  # a harmless stand-in where the box is unbounded below
+    finite = torch.isfinite(lower)
+    bounded = finite.expand_as(beta)
+    # a box unbounded below takes a harmless stand-in for alpha; the -inf corner is replaced before the division too,
+    # or the masked branch's gradient would be 0 * inf = NaN (and every gradient of the sum with it)
+    alpha = (torch.where(finite, lower, torch.zeros_like(lower)) - mean.unsqueeze(-2)) / std.unsqueeze(-2)
+    alpha = torch.where(bounded, alpha, beta - 1.0)
     log_beta = log_h(beta)
     # log(h(beta) - h(alpha)) = log h(beta) + log(1 - exp(log h(alpha) - log h(beta))), alpha < beta
     gap = (log_h(alpha) - log_beta).clamp_max(-1e-12)

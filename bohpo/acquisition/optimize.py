@@ -35,6 +35,7 @@ from torch.quasirandom import SobolEngine
 
 from bohpo._checks import check_count
 from bohpo._threads import single_threaded_blas
+from bohpo.errors import NumericalWarning
 from bohpo.seeding import seed_entropy
 from bohpo.space import Categorical, Float, Int, Space
 from bohpo.surrogates.base import (
@@ -216,14 +217,17 @@ def _refine(acquisition: nn.Module, space: Space, starts: Tensor, *, max_iter: i
     scale_np = scale.cpu().double().numpy()
     u0 = (starts[:, index].detach() / scale).cpu().double().flatten().numpy()
     whole = len(columns) == starts.shape[1]  # every column is refined: no copy into the fixed ones
+    unusable = 0  # the most starts at which one evaluation had a finite value but a NaN gradient
 
     def loss_and_grad(u: np.ndarray) -> tuple[float, np.ndarray]:
+        nonlocal unusable
         free = torch.as_tensor(u, dtype=starts.dtype, device=starts.device).reshape(shape).requires_grad_(True)
         x = free * scale
         X = x if whole else starts.detach().index_copy(1, index, x)  # (r, D)
         values = acquisition(X)
         loss = -torch.nan_to_num(values, nan=-1e10, neginf=-1e10).sum()
         (grad,) = torch.autograd.grad(loss, free)
+        unusable = max(unusable, int((torch.isnan(grad).any(-1) & torch.isfinite(values.detach())).sum()))
         return loss.item(), torch.nan_to_num(grad).detach().cpu().double().flatten().numpy()
 
     upper = np.tile(1.0 / scale_np, shape[0])
@@ -233,6 +237,13 @@ def _refine(acquisition: nn.Module, space: Space, starts: Tensor, *, max_iter: i
             loss_and_grad, u0, jac=True, method="L-BFGS-B", bounds=list(zip(np.zeros_like(upper), upper, strict=True)),
             options={"maxiter": max_iter, "ftol": 1e-6, "gtol": 1e-4},
         )  # fmt: skip
+    if unusable:  # zeros stand in for the NaNs, so those starts barely move: say so rather than hide it
+        warnings.warn(
+            f"the acquisition's gradient is NaN where its value is finite (at {unusable} of {shape[0]} starts); "
+            f"the refinement cannot follow it there",
+            NumericalWarning,
+            stacklevel=3,
+        )
     refined = (torch.as_tensor(result.x, dtype=starts.dtype, device=starts.device).reshape(shape) * scale).clamp(0, 1)
     return starts.detach().index_copy(1, index, refined)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -32,7 +32,13 @@ from bohpo.objectives import ConstraintsArg, ObjectivesArg, selection_order
 from bohpo.searchers.base import Direction, Searcher
 from bohpo.seeding import SeedLike, derive_seed
 from bohpo.space import Config, Space
-from bohpo.surrogates.base import DensityRatioSurrogate, GaussianSurrogate, is_gaussian_surrogate
+from bohpo.surrogates.base import (
+    DensityRatioSurrogate,
+    GaussianSurrogate,
+    GoodGroupCount,
+    is_gaussian_surrogate,
+    supports,
+)
 from bohpo.surrogates.gp import GP
 from bohpo.surrogates.outputs import IndependentOutputs
 from bohpo.trial import Trial
@@ -189,8 +195,9 @@ class BayesianOptimizer(Searcher):
         One objective without constraints: (n_told,) the values, minimised. Several outputs and a multi-output
         surrogate (:class:`~bohpo.surrogates.IndependentOutputs`): (n_told, m + k), the objectives minimised, then
         the constraint values. Several outputs and a one-output surrogate (TPE): (n_told,) each trial's position in
-        :func:`~bohpo.objectives.selection_order` (feasible first, then by Pareto front and crowding distance), so
-        that TPE's good group is the best fronts, as in Optuna's multi-objective TPE."""
+        :func:`~bohpo.objectives.selection_order` (feasible first, then by Pareto front and crowding distance; the
+        front that a TPE's good group cuts is cut by hypervolume subset selection), so that TPE's good group is the
+        best fronts, as in Optuna's multi-objective TPE."""
         if not self.objectives.is_multi and not self.objectives.constraints:
             sign = 1.0 if self.direction == "minimize" else -1.0
             return torch.tensor([math.inf if t.value is None else sign * t.value for t in told], dtype=torch.float64)
@@ -198,7 +205,13 @@ class BayesianOptimizer(Searcher):
         if isinstance(self.proposer.surrogate, IndependentOutputs):
             return torch.cat([Y, C], -1)
         valued = torch.isfinite(Y).all(-1)
-        order = selection_order(Y[valued], C[valued])
+        surrogate = self.proposer.surrogate
+        first = (
+            cast(GoodGroupCount, surrogate).good_count(int(valued.sum()))
+            if supports(surrogate, GoodGroupCount)
+            else None
+        )
+        order = selection_order(Y[valued], C[valued], first=first)
         positions = torch.empty(order.shape[0], dtype=torch.float64)
         positions[order] = torch.arange(order.shape[0], dtype=torch.float64)
         scores = torch.full((len(told),), math.inf, dtype=torch.float64)

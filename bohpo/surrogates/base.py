@@ -7,9 +7,11 @@ densities of the good and the bad points.
 Optional features, which the BO step (:class:`~bohpo.acquisition.Proposer`) uses when a surrogate has them, are
 protocols too: :class:`ConditionableSurrogate` (fantasies without a refit), :class:`HasLengthscales` (to scale the
 acquisition optimizer's steps), :class:`WarmStartable` (hyperparameters saved with a searcher's history),
-:class:`SpaceBound` (told the search space before fitting) and :class:`FactorisingDensityRatio` (per-parameter
-density terms). Check them with :func:`supports`, which looks on the class: ``isinstance`` against a protocol reads
-each member on the instance, and a fitted-only property (``GP.lengthscale``, ``GP.best_y``) raises before the fit.
+:class:`SpaceBound` (told the search space before fitting), :class:`FactorisingDensityRatio` (per-parameter
+density terms) and :class:`GoodGroupCount` (the size of a TPE's good group, which a multi-objective study cuts its
+ranking of trials at). Check them with :func:`supports`, which looks on the class: ``isinstance`` against a
+protocol reads each member on the instance, and a fitted-only property (``GP.lengthscale``, ``GP.best_y``) raises
+before the fit.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "DensityRatioSurrogate",
     "FactorisingDensityRatio",
     "GaussianSurrogate",
+    "GoodGroupCount",
     "HasLengthscales",
     "SpaceBound",
     "Surrogate",
@@ -131,6 +134,15 @@ class SpaceBound(Protocol):
 
     def bind(self, space: Space) -> Any:
         """Use ``space``'s column layout."""
+        ...
+
+
+@runtime_checkable
+class GoodGroupCount(Protocol):
+    """A surrogate whose good group is its first rows in the order of their values (TPE): it says how many."""
+
+    def good_count(self, n: int) -> int:
+        """How many of ``n`` finite rows form the good group."""
         ...
 
 

@@ -135,7 +135,7 @@ class TPE:
                 raise TypeError(f"{name} must be a bool, got {flag!r}")
         self._gamma = _gamma_rule(gamma)
         for n in (1, 10, 100):  # a rule that cannot count fails here, not in the middle of a study
-            self._n_good(n)
+            self.good_count(n)
         self.gamma = gamma
         if isinstance(prior_weight, bool) or not isinstance(prior_weight, (int, float)):
             raise TypeError(f"prior_weight must be a number >= 0, got {prior_weight!r}")
@@ -181,7 +181,7 @@ class TPE:
         X, y = _check_data(X, y, layout.dim)
         finite = torch.isfinite(y)
         n_finite = int(finite.sum())
-        n_good = self._n_good(n_finite)
+        n_good = self.good_count(n_finite)
         order = torch.sort(y, stable=True).indices  # finite values first, ties in the order observed
         good_rows = order[:n_good].sort().values
         bad_rows = order[n_good:].sort().values
@@ -217,8 +217,9 @@ class TPE:
             raise ValueError(f"X has {X.shape[-1]} columns but the bound space encodes to {self._layout.dim}")
         return self._layout
 
-    def _n_good(self, n: int) -> int:
-        """gamma's count for n finite values, kept below n when n >= 2 so the bad group is never empty."""
+    def good_count(self, n: int) -> int:
+        """How many of n finite values form the good group: gamma's count, kept below n when n >= 2 so the bad group
+        is never empty."""
         count = self._gamma(n)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"gamma({n}) must return an int >= 0, got {count!r}")

@@ -10,7 +10,9 @@ import torch
 
 from bohpo.acquisition import LogExpectedHypervolumeImprovement, hypervolume_cells, log_expected_hypervolume_improvement
 from bohpo.acquisition.analytic import log_expected_improvement
+from bohpo.acquisition.optimize import optimize_acquisition
 from bohpo.objectives import hypervolume
+from bohpo.space import Float, Space
 from bohpo.surrogates import GP, IndependentOutputs
 
 
@@ -62,6 +64,39 @@ def test_far_from_the_front_the_log_stays_finite_with_a_gradient() -> None:
     (grad,) = torch.autograd.grad(value.sum(), mean)
     assert torch.isfinite(value).all() and value[0] < -1000 and torch.isfinite(grad).all()
     assert (grad < 0).all()  # a lower (better) mean always raises the expected improvement
+
+
+def test_the_gradient_in_mean_and_std_is_finite_and_agrees_with_finite_differences() -> None:
+    # boxes unbounded below (a -inf corner) once made the std's gradient 0 * inf = NaN, and with it every gradient
+    # of the sum: the acquisition optimizer's refinement then saw zeros and never moved
+    g = torch.Generator().manual_seed(5)
+    front = torch.rand(5, 2, generator=g, dtype=torch.float64)
+    lower, upper = hypervolume_cells(front, torch.tensor([1.2, 1.2], dtype=torch.float64))
+    assert bool(torch.isinf(lower).any())
+    mean = (torch.rand(4, 2, generator=g, dtype=torch.float64) * 1.4 - 0.2).requires_grad_(True)
+    std = (torch.rand(4, 2, generator=g, dtype=torch.float64) * 0.3 + 0.05).requires_grad_(True)
+    value = log_expected_hypervolume_improvement(mean, std, lower, upper)
+    grad_mean, grad_std = torch.autograd.grad(value.sum(), (mean, std))
+    assert torch.isfinite(grad_mean).all() and torch.isfinite(grad_std).all()
+    assert torch.autograd.gradcheck(
+        lambda a, b: log_expected_hypervolume_improvement(a, b, lower, upper), (mean, std), eps=1e-6, atol=1e-5
+    )
+
+
+def test_the_acquisition_has_a_finite_gradient_in_x_that_the_optimizer_follows() -> None:
+    model, X, _ = _outputs_fitted(1)
+    acquisition = LogExpectedHypervolumeImprovement(model)
+    points = torch.rand(64, 2, generator=torch.Generator().manual_seed(8), dtype=torch.float64).requires_grad_(True)
+    (grad,) = torch.autograd.grad(acquisition(points).sum(), points)
+    assert torch.isfinite(grad).all() and bool((grad.abs() > 0).any(-1).all())
+    space = Space({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0)})
+    x, value = optimize_acquisition(acquisition, space, generator=torch.Generator().manual_seed(0), exclude=X)
+    # the refined point is a local maximum: no small step in any direction raises the acquisition
+    steps = torch.tensor([[1, 0], [-1, 0], [0, 1], [0, -1]], dtype=torch.float64) * 1e-3
+    around = (x + steps).clamp(0, 1)
+    assert bool((acquisition(around) <= value + 1e-6).all())
+    pool = torch.rand(1024, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    assert float(value) >= float(acquisition(pool).max()) - 1e-9
 
 
 def _outputs_fitted(n_constraints: int) -> tuple[IndependentOutputs, torch.Tensor, torch.Tensor]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 from torch import Tensor, nn
 
 from bohpo.acquisition import ExpectedImprovement, optimize_acquisition, optimize_by_sampling
 from bohpo.acquisition.optimize import _neighbours
+from bohpo.errors import NumericalWarning
 from bohpo.space import Categorical, Float, Int, Space
 from bohpo.surrogates import TPE
 from tests.conftest import DTYPES
@@ -31,6 +34,25 @@ def test_finds_the_maximum_of_a_continuous_bowl() -> None:
     target = torch.tensor([0.123, 0.876, 0.5, 0.31], dtype=torch.float64)
     x, value = optimize_acquisition(Bowl(target), space, generator=torch.Generator().manual_seed(0))
     assert x.shape == (4,) and (x - target).abs().max() < 1e-4 and value.item() > -1e-8
+
+
+class NaNGradientBowl(Bowl):
+    """The bowl's values with a NaN gradient: a masked branch of a torch.where that is 0 * inf in backward."""
+
+    def forward(self, X: Tensor) -> Tensor:
+        infinite = torch.full_like(X[:, :1], -torch.inf)
+        masked = (infinite - X[:, :1]) / X[:, :1].clamp_min(1e-3)  # its gradient in X is inf, times 0 below: NaN
+        return super().forward(X) + torch.where(torch.zeros_like(masked, dtype=torch.bool), masked, 0.0).sum(-1)
+
+
+def test_a_nan_gradient_under_finite_values_is_warned_about_not_hidden() -> None:
+    space = Space({f"x{i}": Float(0.0, 1.0) for i in range(2)})
+    target = torch.tensor([0.3, 0.6], dtype=torch.float64)
+    with pytest.warns(NumericalWarning, match="gradient is NaN where its value is finite"):
+        optimize_acquisition(NaNGradientBowl(target), space, generator=torch.Generator().manual_seed(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericalWarning)  # a sound gradient: no warning
+        optimize_acquisition(Bowl(target), space, generator=torch.Generator().manual_seed(0))
 
 
 def test_mixed_space_lands_on_the_lattice_at_the_best_combination() -> None:
