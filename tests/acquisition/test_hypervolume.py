@@ -11,7 +11,7 @@ import torch
 from bohpo.acquisition import LogExpectedHypervolumeImprovement, hypervolume_cells, log_expected_hypervolume_improvement
 from bohpo.acquisition.analytic import log_expected_improvement
 from bohpo.acquisition.optimize import optimize_acquisition
-from bohpo.objectives import hypervolume
+from bohpo.objectives import hypervolume, pareto_mask
 from bohpo.space import Float, Space
 from bohpo.surrogates import GP, IndependentOutputs
 
@@ -113,9 +113,12 @@ def test_the_acquisition_is_log_ehvi_of_the_models_plus_the_log_probability_of_f
     feasible = Y[:, 2] <= 0
     front = Y[feasible, :2]
     assert torch.allclose(acquisition.threshold, torch.zeros(1, dtype=torch.float64))  # no transform: 0 stays 0
-    worst = front.max(0).values
     span = Y[:, :2].max(0).values - Y[:, :2].min(0).values
-    assert torch.allclose(acquisition.reference, worst + 0.1 * span, atol=1e-6)
+    # by default the Pareto front's worst values; with reference="observed", every feasible point's
+    assert torch.allclose(acquisition.reference, front[pareto_mask(front)].max(0).values + 0.1 * span, atol=1e-6)
+    observed = LogExpectedHypervolumeImprovement(model, reference="observed")
+    assert torch.allclose(observed.reference, front.max(0).values + 0.1 * span, atol=1e-6)
+    assert bool((observed.reference >= acquisition.reference).all())
     query = torch.rand(5, 2, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
     mean, var = model.predict(query)
     std = var.sqrt()
