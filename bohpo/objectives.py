@@ -15,6 +15,7 @@ what ``tell`` is given (a number, a mapping or a sequence). The functions below 
 - :func:`hypervolume`: the volume dominated by the rows and bounded by a reference point (BoTorch's exact
   ``Hypervolume``);
 - :func:`hypervolume_cells`: the boxes of the region that no row dominates (BoTorch's box decomposition);
+- :func:`reference_point`: a reference point a margin beyond given worst values;
 - :func:`hypervolume_subset`: a greedy hypervolume subset selection (the rows that together dominate the most);
 - :func:`selection_order`: every row ranked best first: feasible before infeasible (infeasible by total violation,
   Deb's constrained domination), then by front, then by crowding distance (or, for the front a TPE's good group
@@ -48,6 +49,7 @@ __all__ = [
     "hypervolume_subset",
     "nondominated_ranks",
     "pareto_mask",
+    "reference_point",
     "selection_order",
     "total_violation",
 ]
@@ -303,6 +305,17 @@ def hypervolume(Y: Tensor, reference: Tensor) -> float:
     return float(Hypervolume(-reference).compute(-front))
 
 
+REFERENCE_MARGIN = 0.1
+"""How far beyond the worst values a reference point lies, as a share of the range of the values."""
+
+
+def reference_point(worst: Tensor, span: Tensor) -> Tensor:
+    """(m,) a reference point for hypervolume: ``worst`` (m,) plus :data:`REFERENCE_MARGIN` times ``span`` (m,), the
+    range of the values in each objective (where a range is 0, 1 stands in for it, so that the point lies strictly
+    beyond). Every hypervolume that bohpo computes from observed values alone takes its reference from here."""
+    return worst + REFERENCE_MARGIN * torch.where(span > 0, span, torch.ones_like(span))
+
+
 def total_violation(C: Tensor) -> Tensor:
     """(n,) the sum of the positive constraint values of each row of C (n, k): 0 for a feasible row."""
     if C.ndim != 2:
@@ -400,8 +413,7 @@ def selection_order(Y: Tensor, C: Tensor | None = None, *, first: int | None = N
                 members = torch.nonzero(ranks == cut).squeeze(-1)
                 before = int((ranks < cut).sum())
                 points = Y[feasible[members]]
-                span = points.max(0).values - points.min(0).values
-                reference = points.max(0).values + 0.1 * torch.where(span > 0, span, torch.ones_like(span))
+                reference = reference_point(points.max(0).values, points.max(0).values - points.min(0).values)
                 taken = members[hypervolume_subset(points, first - before, reference)]
                 # the taken rows before the rest of their front, in the order taken
                 crowding[members] = -math.inf

@@ -15,6 +15,7 @@ from bohpo.objectives import (
     hypervolume_subset,
     nondominated_ranks,
     pareto_mask,
+    reference_point,
     selection_order,
     total_violation,
 )
@@ -90,6 +91,15 @@ def test_points_not_better_than_the_reference_add_no_hypervolume() -> None:
     assert hypervolume(Y[1:], torch.ones(2, dtype=torch.float64)) == 0.0
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         hypervolume(Y, torch.ones(3, dtype=torch.float64))
+
+
+def test_the_reference_point_lies_strictly_beyond_every_front_point_even_where_a_range_is_zero() -> None:
+    front = torch.tensor([[0.0, 3.0], [1.0, 3.0], [4.0, 3.0]], dtype=torch.float64)  # the second objective constant
+    worst, span = front.max(0).values, front.max(0).values - front.min(0).values
+    point = reference_point(worst, span)
+    assert point.tolist() == pytest.approx([4.0 + 0.4, 3.0 + 0.1])
+    assert bool((front < point).all())  # every point adds hypervolume, the worst ones too
+    assert hypervolume(front, point) > 0
 
 
 def test_with_one_objective_the_selection_order_is_the_order_of_the_values_feasible_first() -> None:

@@ -47,12 +47,11 @@ import torch
 from torch import Tensor, nn
 
 from bohpo.acquisition.analytic import _log1mexp, log_h
-from bohpo.objectives import hypervolume_cells, pareto_mask
+from bohpo.objectives import hypervolume_cells, pareto_mask, reference_point
 from bohpo.surrogates.outputs import IndependentOutputs
 
 __all__ = ["LogExpectedHypervolumeImprovement", "hypervolume_cells", "log_expected_hypervolume_improvement"]
 
-_REFERENCE_MARGIN = 0.1  # the reference point lies this share of the observed range beyond the front's worst value
 _MIN_STD = 1e-12
 _REFERENCES = ("observed", "front")
 
@@ -115,15 +114,13 @@ class LogExpectedHypervolumeImprovement(nn.Module):
         threshold = model.to_model_scale(torch.zeros_like(observed[0]))[m:]  # (k,) where each constraint is 0
         feasible = (observed[:, m:] <= threshold).all(-1)
         objectives = observed[:, :m]
-        span = objectives.max(0).values - objectives.min(0).values
-        span = torch.where(span > 0, span, torch.ones_like(span))
         front = objectives[feasible]
         front = front[pareto_mask(front)] if front.shape[0] else front
         if not bool(feasible.any()):
             worst = objectives.max(0).values
         else:
             worst = (front if reference == "front" else objectives[feasible]).max(0).values
-        point = worst + _REFERENCE_MARGIN * span
+        point = reference_point(worst, objectives.max(0).values - objectives.min(0).values)
         lower, upper = hypervolume_cells(front, point)
         self.register_buffer("reference", point)
         self.register_buffer("lower", lower)
