@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import bohpo
+from bohpo.bench.runner import _workers_born_ignoring_ctrl_c
 from bohpo.bench.storage import Storage
 from bohpo.cli import main
 
@@ -159,6 +162,26 @@ def test_ctrl_c_stops_with_one_line_and_a_resume_loses_nothing(tmp_path: Path) -
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _ctrl_c_handler() -> str:
+    return repr(signal.getsignal(signal.SIGINT))
+
+
+def test_worker_processes_ignore_ctrl_c_from_their_first_instruction() -> None:
+    """A worker still importing torch when Ctrl-C arrives must not print a traceback: the runner's workers start with
+    SIGINT ignored, before their initializer could set it, and the runner's own handler is back at once."""
+    context = multiprocessing.get_context("spawn")
+    before = signal.getsignal(signal.SIGINT)
+    with _workers_born_ignoring_ctrl_c():
+        pool = cf.ProcessPoolExecutor(1, mp_context=context)
+        future = pool.submit(_ctrl_c_handler)
+    assert signal.getsignal(signal.SIGINT) is before
+    with pool:
+        assert future.result(timeout=120) == repr(signal.SIG_IGN)
+    if before is not signal.SIG_IGN:  # (under `make test &` every child ignores it anyway)
+        with cf.ProcessPoolExecutor(1, mp_context=context) as plain:  # without: KeyboardInterrupt from the start
+            assert plain.submit(_ctrl_c_handler).result(timeout=120) == repr(signal.default_int_handler)
 
 
 def _children(pid: int) -> list[int]:

@@ -22,6 +22,7 @@ or evaluated again, and the only work redone is the one trial that was in flight
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import json
 import multiprocessing
 import os
@@ -29,7 +30,7 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,13 +267,14 @@ def _execute(
                 bars.run_done()
             return errors
         own = executor is None
-        pool = executor or cf.ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_prepare_worker,
-            initargs=(os.getpid(),),
-        )
-        futures = {pool.submit(execute_run, spec, store): spec for spec in specs}
+        with _workers_born_ignoring_ctrl_c():  # the pool starts its processes as the runs are submitted
+            pool = executor or cf.ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_prepare_worker,
+                initargs=(os.getpid(),),
+            )
+            futures = {pool.submit(execute_run, spec, store): spec for spec in specs}
         try:
             waiting = set(futures)
             while waiting:
@@ -316,6 +318,23 @@ def _check_stored_run(storage: Storage, run: RunRecord, spec: RunSpec, searcher:
             f"{where}: {n} trials recorded, {rows} trial rows stored, {told} in the searcher's state; the file was "
             "edited or damaged (trials deleted?)"
         )
+
+
+@contextlib.contextmanager
+def _workers_born_ignoring_ctrl_c() -> Iterator[None]:
+    """Processes started inside ignore Ctrl-C from their first instruction. A new interpreter leaves an ignored
+    SIGINT ignored (it installs its KeyboardInterrupt handler only over the default one), so a Ctrl-C while a worker
+    is still importing torch — seconds, before ``_prepare_worker`` runs — cannot print a traceback from it. This
+    process ignores SIGINT only while the processes start (milliseconds) and then restores its handler; outside the
+    main thread, where handlers cannot be set, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _prepare_worker(parent: int) -> None:
