@@ -50,7 +50,7 @@ from typing import Any
 import torch
 
 from bohpo import BayesianOptimizer, Categorical, Float, Int, Space
-from bohpo.acquisition import ExpectedImprovement
+from bohpo.acquisition import ExpectedImprovement, MultiStartOptimizer, Proposer
 from bohpo.space import Config
 from bohpo.surrogates import GP, TPE
 
@@ -146,11 +146,20 @@ def mixed_problem(d: int, n: int) -> Problem:
 
 
 def time_bohpo(
-    problem: Problem, reps: int, *, tpe: dict[str, Any] | None = None, gp: dict[str, Any] | None = None
+    problem: Problem,
+    reps: int,
+    *,
+    tpe: dict[str, Any] | None = None,
+    gp: dict[str, Any] | None = None,
+    optimizer: dict[str, Any] | None = None,
 ) -> list[float]:
-    """bohpo's default GP-LogEI (with ``gp`` options, on ``GP(**gp)``), or with ``tpe`` options its TPE with EI."""
+    """bohpo's default GP-LogEI (with ``gp`` options, on ``GP(**gp)``; with ``optimizer`` options, maximised by
+    ``MultiStartOptimizer(**optimizer)``), or with ``tpe`` options its TPE with EI."""
     space = problem.space
-    if tpe is None:
+    if optimizer is not None:
+        proposer = Proposer(space, optimizer=MultiStartOptimizer(**optimizer))
+        searcher = BayesianOptimizer(space, seed=0, proposer=proposer)
+    elif tpe is None:
         searcher = BayesianOptimizer(space, seed=0, surrogate=None if gp is None else GP(**gp))
     else:
         searcher = BayesianOptimizer(space, surrogate=TPE(**tpe), acquisition=ExpectedImprovement, seed=0)
@@ -217,6 +226,8 @@ PEERS: dict[str, Callable[[Problem, int], list[float]]] = {
     "botorch": time_botorch,
     # the default's GP fitted from the last fit's hyperparameters only (the default before restarts from the priors)
     "bohpo-warm-only": partial(time_bohpo, gp={"output_transform": "yeo-johnson", "restart_from_prior": False}),
+    # the acquisition optimizer's restarts refined by an L-BFGS-B run each (benchmarks/results/traps/refine.md)
+    "bohpo-each": partial(time_bohpo, optimizer={"refine": "each"}),
     "bohpo-tpe": partial(time_bohpo, tpe={"multivariate": True}),
     "bohpo-tpe-univariate": partial(time_bohpo, tpe={"multivariate": False}),
     "optuna-tpe": partial(time_optuna, tpe={"multivariate": True}),

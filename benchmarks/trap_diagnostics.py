@@ -18,6 +18,14 @@ what a prior does to one fit from what it does to the points a run goes on to ch
 ``restart_from_prior``), fitted warm along them as that run's GP was and fitted from the priors' modes: their log
 posteriors show where a warm start alone stays in a worse mode (``benchmarks/results/traps/restart.md``).
 
+``refine``: the acquisition optimizer's gradient refinement, each restart by its own L-BFGS-B run
+(``refine="each"``, ``bohpo.acquisition.lbfgsb``) against one L-BFGS-B run on the restarts stacked into one vector,
+the sum of their acquisitions as its loss (the default, as BoTorch's ``gen_candidates_scipy``): at every ask of default
+runs on ``overhead.py``'s objective (four asks after n Sobol points, three problems per cell), both refine the same
+starts of the same acquisition; it reports how often each ends with a higher acquisition than the other (by more than
+0.01 in log EI), their mean gain over the best start, and their acquisition calls (``benchmarks/results/traps/
+refine.md``).
+
 ``variants``: Levy-8 (or any ``quality.py`` problem) under one change to the default at a time:
     - ``no-incumbents``: the acquisition optimizer's pool without the perturbed incumbents and without the warm start
       from the best point (Sobol points only, as BoTorch's ``optimize_acqf`` starts);
@@ -37,11 +45,13 @@ The runs are written as ``quality.py`` writes them (so ``quality.py --merge`` re
     python benchmarks/trap_diagnostics.py maximiser --seed 0
     python benchmarks/trap_diagnostics.py priors --problem levy-8 --seed 0 --n 20
     python benchmarks/trap_diagnostics.py modes --problem levy-8 --seed 2 --n 20
+    python benchmarks/trap_diagnostics.py refine --cells 2:25,4:30,6:40,10:30,20:60
     python benchmarks/trap_diagnostics.py variants --variant noise-lognormal --problem levy-8 --seeds 10 \
         --out /tmp/levy_noise.json
 
 The variants noise-lognormal, log-space-prior and short-penalty patch the GP's private functions (``_gamma``,
-``_lengthscale_log_prior``, ``_prior_mode``): these are measurements, not features, and break if those are renamed.
+``_lengthscale_log_prior``, ``_prior_mode``), ``refine`` the acquisition optimizer's ``_refine``: these are
+measurements, not features, and break if those are renamed.
 """
 
 from __future__ import annotations
@@ -61,7 +71,8 @@ from torch import Tensor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import quality  # the benchmark beside this file
+import overhead  # the benchmarks beside this file
+import quality
 
 from bohpo.acquisition import MultiStartOptimizer, Proposer
 from bohpo.acquisition import optimize as optimize_module
@@ -224,6 +235,68 @@ def _use_short_lengthscale_penalty() -> None:
     gp_module._lengthscale_log_prior = log_prior
 
 
+class _Counted(torch.nn.Module):
+    """An acquisition that counts its calls."""
+
+    def __init__(self, acquisition: torch.nn.Module) -> None:
+        super().__init__()
+        self.acquisition, self.calls = acquisition, 0
+
+    def forward(self, X: Tensor) -> Tensor:
+        self.calls += 1
+        return self.acquisition(X)
+
+
+def refine(cells: list[tuple[int, int]], problems: int, asks: int) -> None:
+    """Per (d, n) cell: both refinements of the same starts at every ask of default runs (see the module docstring);
+    the runs go on from the stacked run's point, the default's."""
+    own_refine = optimize_module._refine
+    print("| d | n | asks | own runs higher | stacked higher | gain over best start, own | stacked | calls, own | "
+          "stacked |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")  # fmt: skip
+    for d, n in cells:
+        rows: list[tuple[float, float, float, int, int]] = []
+
+        def both(
+            acquisition: torch.nn.Module,
+            space: Space,
+            starts: Tensor,
+            *,
+            rows: list[tuple[float, float, float, int, int]] = rows,
+            **options: Any,
+        ) -> Tensor:
+            own, stacked = _Counted(acquisition), _Counted(acquisition)
+            refined = own_refine(own, space, starts, **{**options, "refine": "each"})
+            other = own_refine(stacked, space, starts, **{**options, "refine": "stacked"})
+            with torch.no_grad():
+                best_start = float(acquisition(starts).max())
+                rows.append((
+                    best_start, max(float(acquisition(refined).max()), best_start),
+                    max(float(acquisition(other).max()), best_start), own.calls, stacked.calls,
+                ))  # fmt: skip
+            return other
+
+        optimize_module._refine = both
+        try:
+            for k in range(problems):
+                problem = overhead.continuous_problem(d, n + k)
+                searcher = BayesianOptimizer(problem.space, seed=0)
+                for config, value in zip(problem.configs, problem.values, strict=True):
+                    searcher.tell(config, value)
+                for _ in range(asks):
+                    trial = searcher.ask()
+                    searcher.tell(trial, problem.evaluate(trial.params))
+        finally:
+            optimize_module._refine = own_refine
+        own_higher = sum(r[1] > r[2] + 0.01 for r in rows)
+        stacked_higher = sum(r[2] > r[1] + 0.01 for r in rows)
+        gain_own = sum(r[1] - r[0] for r in rows) / len(rows)
+        gain_stacked = sum(r[2] - r[0] for r in rows) / len(rows)
+        calls_own = sum(r[3] for r in rows) / len(rows)
+        calls_stacked = sum(r[4] for r in rows) / len(rows)
+        print(f"| {d} | {n} | {len(rows)} | {own_higher} | {stacked_higher} | {gain_own:.3f} | {gain_stacked:.3f} | "
+              f"{calls_own:.1f} | {calls_stacked:.1f} |", flush=True)  # fmt: skip
+
+
 def variant_run(variant: str, problem_name: str, seed: int, budget: int) -> dict[str, Any]:
     problem = quality.problem_named(problem_name)
     start = time.perf_counter()
@@ -262,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     starts.add_argument("--problem", default="levy-8")
     starts.add_argument("--seed", type=int, default=2)
     starts.add_argument("--n", type=int, default=20)
+    both = sub.add_parser("refine")
+    both.add_argument("--cells", default="2:25,4:30,6:40,10:30,20:60", help="d:n,...")
+    both.add_argument("--problems", type=int, default=3)
+    both.add_argument("--asks", type=int, default=4)
     runs = sub.add_parser("variants")
     runs.add_argument("--variant", choices=VARIANTS, required=True)
     runs.add_argument("--problem", default="levy-8", help="problems or quality.py's groups of them, comma-separated")
@@ -280,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "modes":
         modes(args.problem, args.seed, args.n)
+        return 0
+    if args.command == "refine":
+        cells = [(int(d), int(n)) for d, n in (cell.split(":") for cell in args.cells.split(","))]
+        refine(cells, args.problems, args.asks)
         return 0
     if args.variant == "noise-lognormal":
         _use_lognormal_noise_prior()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import pytest
 import torch
 from torch import Tensor, nn
 
-from bohpo.acquisition import ExpectedImprovement, optimize_acquisition, optimize_by_sampling
-from bohpo.acquisition.optimize import _neighbours
+from bohpo.acquisition import ExpectedImprovement, MultiStartOptimizer, optimize_acquisition, optimize_by_sampling
+from bohpo.acquisition.optimize import _neighbours, _refine
 from bohpo.errors import NumericalWarning
 from bohpo.space import Categorical, Float, Int, Space
 from bohpo.surrogates import TPE
@@ -110,6 +111,31 @@ def test_restarts_are_refined_together_not_one_by_one() -> None:
         optimize_acquisition(bowl, space, generator=torch.Generator().manual_seed(0), n_restarts=n_restarts)
         calls.append(bowl.calls)
     assert calls[1] < 2 * calls[0]  # sixteen times the restarts, not sixteen times the calls
+
+
+def test_restarts_refined_each_on_its_own_climb_to_their_own_peaks() -> None:
+    # Two bumps a thousand times apart in height; a restart on the low one still climbs to its top.
+    space = Space({"x0": Float(0.0, 1.0), "x1": Float(0.0, 1.0)})
+    peaks = torch.tensor([[0.25, 0.25], [0.75, 0.7]], dtype=torch.float64)
+
+    class TwoBumps(nn.Module):
+        def forward(self, X: Tensor) -> Tensor:
+            near = -(X.unsqueeze(-2) - peaks).square().sum(-1) / 0.02  # (b, 2)
+            return torch.logsumexp(near + torch.tensor([0.0, -math.log(1e3)], dtype=X.dtype), -1)
+
+    starts = torch.tensor([[0.3, 0.2], [0.7, 0.75]], dtype=torch.float64)
+    refined = _refine(TwoBumps(), space, starts, max_iter=100, scales=None, refine="each")
+    assert torch.allclose(refined, peaks, atol=2e-3)
+    x, _ = optimize_acquisition(TwoBumps(), space, generator=torch.Generator().manual_seed(0), refine="each")
+    assert torch.allclose(x, peaks[0], atol=1e-3)
+
+
+def test_an_unknown_refinement_is_refused_naming_it() -> None:
+    space = Space({"x": Float(0.0, 1.0)})
+    with pytest.raises(ValueError, match="refine must be one of"):
+        optimize_acquisition(Bowl(torch.zeros(1)), space, generator=torch.Generator(), refine="joint")
+    with pytest.raises(ValueError, match="refine must be one of"):
+        MultiStartOptimizer(refine="Each")
 
 
 def test_incumbent_perturbations_reach_a_narrow_peak() -> None:
