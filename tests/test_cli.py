@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import bohpo
+from bohpo.bench import runner
 from bohpo.bench.runner import _workers_born_ignoring_ctrl_c
 from bohpo.bench.storage import Storage
 from bohpo.cli import main
@@ -170,18 +173,41 @@ def _ctrl_c_handler() -> str:
 
 def test_worker_processes_ignore_ctrl_c_from_their_first_instruction() -> None:
     """A worker still importing torch when Ctrl-C arrives must not print a traceback: the runner's workers start with
-    SIGINT ignored, before their initializer could set it, and the runner's own handler is back at once."""
+    SIGINT ignored, before their initializer could set it, and the runner's own handler is back at once. (The test
+    sets Python's own handler first: under `make test &` every child would ignore SIGINT anyway.)"""
     context = multiprocessing.get_context("spawn")
-    before = signal.getsignal(signal.SIGINT)
-    with _workers_born_ignoring_ctrl_c():
-        pool = cf.ProcessPoolExecutor(1, mp_context=context)
-        future = pool.submit(_ctrl_c_handler)
-    assert signal.getsignal(signal.SIGINT) is before
-    with pool:
-        assert future.result(timeout=120) == repr(signal.SIG_IGN)
-    if before is not signal.SIG_IGN:  # (under `make test &` every child ignores it anyway)
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with _workers_born_ignoring_ctrl_c():
+            pool = cf.ProcessPoolExecutor(1, mp_context=context)
+            future = pool.submit(_ctrl_c_handler)
+        with pool:
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+            assert future.result(timeout=120) == repr(signal.SIG_IGN)
         with cf.ProcessPoolExecutor(1, mp_context=context) as plain:  # without: KeyboardInterrupt from the start
             assert plain.submit(_ctrl_c_handler).result(timeout=120) == repr(signal.default_int_handler)
+    finally:
+        signal.signal(signal.SIGINT, outer)
+
+
+def test_the_runner_starts_its_own_pool_inside_the_guard(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    entered: list[bool] = []
+    guard = runner._workers_born_ignoring_ctrl_c
+
+    @contextlib.contextmanager
+    def watched() -> Iterator[None]:
+        with guard():
+            entered.append(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+            yield
+
+    monkeypatch.setattr(runner, "_workers_born_ignoring_ctrl_c", watched)
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        runner.run_suite(["branin"], ["random"], 2, 3, tmp_path / "runs.db", workers=2)
+    finally:
+        signal.signal(signal.SIGINT, outer)
+    assert entered == [True]
+    assert len(Storage(tmp_path / "runs.db").trials()) == 6
 
 
 def _children(pid: int) -> list[int]:

@@ -51,8 +51,8 @@ def minimize_rows(
     ``fun`` is called with the rows still running (in increasing order) and their current points; each run stops by
     its own test (``ftol``, ``gtol``, ``max_iter`` iterations) and keeps scipy's result for it."""
     x0 = np.asarray(x0, dtype=np.float64)
-    if x0.ndim != 2:
-        raise ValueError(f"x0 must be of shape (r, c), got {x0.shape}")
+    if x0.ndim != 2 or x0.shape[0] == 0:
+        raise ValueError(f"x0 must be of shape (r, c) with r >= 1, got {x0.shape}")
     bounds = list(zip(lower, upper, strict=True))
     options = {"maxiter": max_iter, "ftol": ftol, "gtol": gtol}
     if x0.shape[0] == 1:  # nothing to interleave

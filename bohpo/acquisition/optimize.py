@@ -237,21 +237,20 @@ def _refine(
     the restarts stacked into one (r * c)-vector, the sum of their acquisitions its loss; ``"each"``: one run per
     restart, the runs' evaluations batched (:func:`~bohpo.acquisition.lbfgsb.minimize_rows`); the acquisition must
     then value each row of its input on its own (every acquisition here does)."""
+    each = _check_refine(refine) == "each"
     columns = _continuous_columns(space)
     if not columns or max_iter == 0:
         return starts
-    each = refine == "each"
     index = torch.tensor(columns, device=starts.device)
     r, c = starts.shape[0], len(columns)
     scale = torch.ones(c, dtype=starts.dtype, device=starts.device) if scales is None else scales[index]
     scale_np = scale.cpu().double().numpy()
     u0 = (starts[:, index].detach() / scale).cpu().double().numpy()  # (r, c)
     whole = c == starts.shape[1]  # every column is refined: no copy into the fixed ones
-    unusable = 0  # the most starts at which one evaluation had a finite value but a NaN gradient
+    unusable: set[int] = set()  # the starts at which a finite value had a NaN gradient
 
     def loss_and_grad(rows: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The runs' rows (k,) at u (k, c), or the one stacked run at u (1, r * c): losses (k,), gradients (k, c)."""
-        nonlocal unusable
         free = torch.as_tensor(u, dtype=starts.dtype, device=starts.device).reshape(-1, c).requires_grad_(True)
         x = free * scale
         fixed = starts.detach()[torch.as_tensor(rows, device=starts.device)] if each else starts.detach()
@@ -260,7 +259,8 @@ def _refine(
         losses = -torch.nan_to_num(values, nan=-1e10, neginf=-1e10)
         total = losses.sum()
         (grad,) = torch.autograd.grad(total, free)
-        unusable = max(unusable, int((torch.isnan(grad).any(-1) & torch.isfinite(values.detach())).sum()))
+        broken = (torch.isnan(grad).any(-1) & torch.isfinite(values.detach())).cpu().numpy()  # (k or r,)
+        unusable.update((rows[broken] if each else np.flatnonzero(broken)).tolist())
         grad = torch.nan_to_num(grad).detach().cpu().double()
         if each:
             return losses.detach().cpu().double().numpy(), grad.numpy()
@@ -274,7 +274,7 @@ def _refine(
         result = minimize_rows(loss_and_grad, u0, lower, upper, max_iter=max_iter, ftol=1e-6, gtol=1e-4)
     if unusable:  # zeros stand in for the NaNs, so those starts barely move: say so rather than hide it
         warnings.warn(
-            f"the acquisition's gradient is NaN where its value is finite (at {unusable} of {r} starts); "
+            f"the acquisition's gradient is NaN where its value is finite (at {len(unusable)} of {r} starts); "
             f"the refinement cannot follow it there",
             NumericalWarning,
             stacklevel=3,

@@ -267,7 +267,8 @@ def _execute(
                 bars.run_done()
             return errors
         own = executor is None
-        with _workers_born_ignoring_ctrl_c():  # the pool starts its processes as the runs are submitted
+        # the pool starts its processes as the runs are submitted; a caller's executor is left as it is
+        with _workers_born_ignoring_ctrl_c() if own else contextlib.nullcontext():
             pool = executor or cf.ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -326,11 +327,12 @@ def _workers_born_ignoring_ctrl_c() -> Iterator[None]:
     SIGINT ignored (it installs its KeyboardInterrupt handler only over the default one), so a Ctrl-C while a worker
     is still importing torch — seconds, before ``_prepare_worker`` runs — cannot print a traceback from it. This
     process ignores SIGINT only while the processes start (milliseconds) and then restores its handler; outside the
-    main thread, where handlers cannot be set, nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
+    main thread, where handlers cannot be set, or under a handler installed from C, nothing changes."""
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if previous is None:  # not the main thread, or a handler set outside Python, which could not be put back
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:

@@ -46,14 +46,15 @@ class NaNGradientBowl(Bowl):
         return super().forward(X) + torch.where(torch.zeros_like(masked, dtype=torch.bool), masked, 0.0).sum(-1)
 
 
-def test_a_nan_gradient_under_finite_values_is_warned_about_not_hidden() -> None:
+@pytest.mark.parametrize("refine", ["stacked", "each"])
+def test_a_nan_gradient_under_finite_values_is_warned_about_not_hidden(refine: str) -> None:
     space = Space({f"x{i}": Float(0.0, 1.0) for i in range(2)})
     target = torch.tensor([0.3, 0.6], dtype=torch.float64)
-    with pytest.warns(NumericalWarning, match="gradient is NaN where its value is finite"):
-        optimize_acquisition(NaNGradientBowl(target), space, generator=torch.Generator().manual_seed(0))
+    with pytest.warns(NumericalWarning, match="finite \\(at 10 of 10 starts\\)"):  # every start, counted once
+        optimize_acquisition(NaNGradientBowl(target), space, generator=torch.Generator().manual_seed(0), refine=refine)
     with warnings.catch_warnings():
         warnings.simplefilter("error", NumericalWarning)  # a sound gradient: no warning
-        optimize_acquisition(Bowl(target), space, generator=torch.Generator().manual_seed(0))
+        optimize_acquisition(Bowl(target), space, generator=torch.Generator().manual_seed(0), refine=refine)
 
 
 def test_mixed_space_lands_on_the_lattice_at_the_best_combination() -> None:
@@ -113,19 +114,27 @@ def test_restarts_are_refined_together_not_one_by_one() -> None:
     assert calls[1] < 2 * calls[0]  # sixteen times the restarts, not sixteen times the calls
 
 
-def test_restarts_refined_each_on_its_own_climb_to_their_own_peaks() -> None:
-    # Two bumps a thousand times apart in height; a restart on the low one still climbs to its top.
+def test_restarts_refined_each_on_their_own_end_as_if_refined_alone() -> None:
+    # Two bumps a thousand times apart in height, starts near each and between: each restart's run is its own (the
+    # same point, to the last bit, as that restart refined alone), and climbs to its own peak; later calls carry only
+    # the runs still going.
     space = Space({"x0": Float(0.0, 1.0), "x1": Float(0.0, 1.0)})
     peaks = torch.tensor([[0.25, 0.25], [0.75, 0.7]], dtype=torch.float64)
+    sizes: list[int] = []
 
     class TwoBumps(nn.Module):
         def forward(self, X: Tensor) -> Tensor:
+            sizes.append(X.shape[0])
             near = -(X.unsqueeze(-2) - peaks).square().sum(-1) / 0.02  # (b, 2)
             return torch.logsumexp(near + torch.tensor([0.0, -math.log(1e3)], dtype=X.dtype), -1)
 
-    starts = torch.tensor([[0.3, 0.2], [0.7, 0.75]], dtype=torch.float64)
-    refined = _refine(TwoBumps(), space, starts, max_iter=100, scales=None, refine="each")
-    assert torch.allclose(refined, peaks, atol=2e-3)
+    starts = torch.tensor([[0.3, 0.2], [0.7, 0.75], [0.5, 0.45], [0.9, 0.1]], dtype=torch.float64)
+    together = _refine(TwoBumps(), space, starts, max_iter=100, scales=None, refine="each")
+    assert sizes[0] == 4 and min(sizes) < 4
+    for i in range(starts.shape[0]):
+        alone = _refine(TwoBumps(), space, starts[i : i + 1], max_iter=100, scales=None, refine="each")
+        assert torch.equal(together[i], alone[0])
+    assert torch.allclose(together[:2], peaks, atol=2e-3)
     x, _ = optimize_acquisition(TwoBumps(), space, generator=torch.Generator().manual_seed(0), refine="each")
     assert torch.allclose(x, peaks[0], atol=1e-3)
 
