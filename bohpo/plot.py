@@ -43,11 +43,14 @@ _PALETTE: list[tuple[float, float, float]] = [
     *plt.get_cmap("tab10").colors,  # type: ignore[attr-defined]
     *plt.get_cmap("tab20").colors[1::2],  # type: ignore[attr-defined]
 ]
-# the built-in searchers most often compared take the most distinct colours, always the same ones
+_HASHED = len(_PALETTE)  # any other name takes one of these by a hash of it
+_PALETTE += [plt.get_cmap("Dark2").colors[i] for i in (0, 3, 5)]  # type: ignore[attr-defined]
+# the built-in searchers most often compared take the most distinct colours, always the same ones; every registered
+# searcher has a slot of its own
 _COLOUR_SLOTS = (
     "gp-logei", "tpe", "random", "sobol", "optuna-gp", "optuna-tpe", "botorch-logei", "grid", "gp-ei", "hyperband",
     "bohb", "asha", "gp-ucb", "gp-pi", "tpe-univariate", "successive-halving", "bohb-gp", "asha-gp", "optuna-cmaes",
-    "optuna-tpe-univariate",
+    "optuna-tpe-univariate", "cmaes", "genetic", "optuna-nsga2",
 )  # fmt: skip
 
 __all__ = [
@@ -89,8 +92,8 @@ def close(fig: Figure) -> None:
 def colour_of(name: str) -> tuple[float, float, float]:
     """The one colour ``name`` gets in every figure: a fixed slot for each built-in searcher, a slot chosen by a hash of
     the name (stable across sessions) for any other."""
-    slot = _COLOUR_SLOTS.index(name) if name in _COLOUR_SLOTS else zlib.crc32(name.encode()) % len(_PALETTE)
-    return _PALETTE[slot % len(_PALETTE)]
+    slot = _COLOUR_SLOTS.index(name) if name in _COLOUR_SLOTS else zlib.crc32(name.encode()) % _HASHED
+    return _PALETTE[slot]
 
 
 def convergence(

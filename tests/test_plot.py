@@ -28,6 +28,16 @@ def results(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     return load_results(db), db
 
 
+def test_every_registered_searcher_has_a_colour_of_its_own() -> None:
+    from bohpo.searchers import searcher_names
+
+    names = searcher_names()
+    assert len({plot.colour_of(name) for name in names}) == len(names)
+    # any other name: the same colour in every call, one of the twenty that hashed names have always taken
+    assert plot.colour_of("my-method") == plot.colour_of("my-method")
+    assert plot.colour_of("my-method") in plot._PALETTE[:20]
+
+
 def test_convergence_has_a_line_and_band_per_searcher(results) -> None:  # type: ignore[no-untyped-def]
     data, _ = results
     for band in ("iqr", "se"):
